@@ -1,0 +1,167 @@
+/**
+ * Tensor backend selection. Backends are tried in the order of `BACKEND_CANDIDATES`, first that
+ * loads wins; the `backend` option of `initBackend` or the env variable `AVALANCHE_TS_BACKEND`
+ * forces one. A later backend joins by adding one entry to the list.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** One way to get a tfjs backend: how to load its package and the name tfjs registers it under. */
+export interface BackendCandidate {
+  /** Our name for it, as accepted by `initBackend({ backend })`. */
+  name: string;
+  /** The name tfjs registers the backend under. */
+  tfName: string;
+  /** What it is, for the listing of tried backends. */
+  description: string;
+  /** Loads (registers) the backend; throws when it is not available. */
+  load: () => void | Promise<void>;
+  /** Describes the backend once it runs (e.g. SIMD and threads for wasm). */
+  details?: () => string;
+}
+
+/** The backends tried, fastest first. */
+export const BACKEND_CANDIDATES: BackendCandidate[] = [
+  {
+    name: 'node-gpu',
+    tfName: 'tensorflow',
+    description: '@tensorflow/tfjs-node-gpu (libtensorflow with CUDA; optional dependency)',
+    load: () => {
+      require('@tensorflow/tfjs-node-gpu');
+    },
+  },
+  {
+    name: 'node',
+    tfName: 'tensorflow',
+    description: '@tensorflow/tfjs-node (libtensorflow on CPU; optional dependency)',
+    load: () => {
+      require('@tensorflow/tfjs-node');
+    },
+  },
+  {
+    name: 'wasm',
+    tfName: 'wasm',
+    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD)',
+    load: () => {
+      require('@tensorflow/tfjs-backend-wasm');
+    },
+    details: () => {
+      const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+      const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'single-threaded'}`;
+    },
+  },
+  {
+    name: 'cpu',
+    tfName: 'cpu',
+    description: 'tfjs plain JavaScript cpu backend (slow; last resort)',
+    load: () => {},
+  },
+];
+
+/** The environment variable that forces a backend by name. */
+export const BACKEND_ENV_VAR = 'AVALANCHE_TS_BACKEND';
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /** Force this backend (one of `BACKEND_CANDIDATES`' names); default: env variable, else the first that loads. */
+  backend?: string;
+  /** Print the chosen backend (default true; printed once per process). */
+  verbose?: boolean;
+}
+
+/** What happened to one candidate while choosing. */
+export interface BackendAttempt {
+  name: string;
+  ok: boolean;
+  reason?: string;
+}
+
+/** The chosen backend and the list of tried ones. */
+export interface BackendInfo {
+  name: string;
+  tfName: string;
+  details: string;
+  attempts: BackendAttempt[];
+}
+
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+let printed = false;
+
+/** Throws unless `name` names a candidate backend. */
+export function checkBackendName(name: string, source: string): BackendCandidate {
+  const candidate = BACKEND_CANDIDATES.find((c) => c.name === name);
+  if (!candidate) {
+    throw new Error(
+      `${source}: unknown backend '${name}'; allowed values: ${BACKEND_CANDIDATES.map((c) => `'${c.name}'`).join(', ')}`,
+    );
+  }
+  return candidate;
+}
+
+async function tryCandidate(candidate: BackendCandidate): Promise<void> {
+  await candidate.load();
+  // setBackend returns false (rather than throwing) when the backend fails to initialise.
+  const ok = await tf.setBackend(candidate.tfName);
+  if (!ok || tf.getBackend() !== candidate.tfName) {
+    throw new Error(`tf.setBackend('${candidate.tfName}') failed`);
+  }
+  await tf.ready();
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
+
+async function choose(options: InitBackendOptions): Promise<BackendInfo> {
+  const forcedName = options.backend ?? process.env[BACKEND_ENV_VAR] ?? undefined;
+  const source = options.backend !== undefined ? 'initBackend: backend' : `environment variable ${BACKEND_ENV_VAR}`;
+  const candidates = forcedName ? [checkBackendName(forcedName, source)] : BACKEND_CANDIDATES;
+  const attempts: BackendAttempt[] = [];
+  for (const candidate of candidates) {
+    try {
+      await tryCandidate(candidate);
+      attempts.push({ name: candidate.name, ok: true });
+      return {
+        name: candidate.name,
+        tfName: candidate.tfName,
+        details: candidate.details ? candidate.details() : '',
+        attempts,
+      };
+    } catch (error) {
+      attempts.push({ name: candidate.name, ok: false, reason: firstLine(error) });
+    }
+  }
+  const tried = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
+  throw new Error(forcedName ? `backend '${forcedName}' could not be started (${tried})` : `no tensor backend could be started (${tried})`);
+}
+
+/**
+ * Chooses and starts the tensor backend (once per process; later calls return the same result
+ * unless a different `backend` is forced). Strategies call it before they touch tensors.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  if (options.backend !== undefined) checkBackendName(options.backend, 'initBackend: backend');
+  if (current && (options.backend === undefined || options.backend === current.name)) return current;
+  if (pending && options.backend === undefined) return pending;
+  pending = choose(options);
+  try {
+    current = await pending;
+  } finally {
+    pending = null;
+  }
+  if (options.verbose ?? true) {
+    if (!printed || options.backend !== undefined) {
+      const details = current.details ? ` (${current.details})` : '';
+      console.log(`avalanche-ts: tensor backend '${current.name}'${details}`);
+      printed = true;
+    }
+  }
+  return current;
+}
+
+/** The backend chosen so far, or null before `initBackend`. */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}

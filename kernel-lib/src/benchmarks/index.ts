@@ -1,0 +1,2 @@
+export * from './ncBenchmark';
+export * from './classic';

@@ -1,0 +1,179 @@
+/**
+ * New-classes (class-incremental) benchmarks, as Avalanche's `nc_benchmark`: the classes are split
+ * into experiences; each experience holds the samples of its classes.
+ */
+import { ClassificationDataset } from '../data/dataset';
+import { makeRandom } from '../utils/random';
+import { checkInteger, describe } from '../utils/validate';
+
+/** One experience of a stream: the data of some classes, as Avalanche's `NCExperience`. */
+export interface Experience {
+  /** The stream this experience belongs to. */
+  readonly originStream: ExperienceStream;
+  /** The benchmark it belongs to. */
+  readonly benchmark: NCBenchmark;
+  /** Index of this experience in its stream. */
+  readonly currentExperience: number;
+  /** Class ids of this experience, ascending. */
+  readonly classesInThisExperience: number[];
+  /** Class ids of the earlier experiences. */
+  readonly previousClasses: number[];
+  /** Class ids of this and the earlier experiences. */
+  readonly classesSeenSoFar: number[];
+  /** Class ids of the later experiences. */
+  readonly futureClasses: number[];
+  /** The samples. */
+  readonly dataset: ClassificationDataset;
+  /** Task label of this experience (its index when the benchmark returns task ids, else 0). */
+  readonly taskLabel: number;
+  /** All task labels in the experience (one here). */
+  readonly taskLabels: number[];
+}
+
+/** A stream of experiences: an array with the stream's name ('train' or 'test'). */
+export type ExperienceStream = Experience[] & { readonly name: string };
+
+/** Options of `ncBenchmark` (the names of Avalanche's `nc_benchmark`, in camelCase). */
+export interface NCBenchmarkOptions {
+  /** Number of experiences; must divide the number of classes. */
+  nExperiences: number;
+  /** Task label = experience index (multi-task); default false (task label 0 everywhere). */
+  taskLabels?: boolean;
+  /** Seed of the class order shuffle; default: drawn from the global generator. */
+  seed?: number | null;
+  /** A fixed class order (overrides `shuffle`); must be a permutation of the classes. */
+  fixedClassOrder?: number[] | null;
+  /** Shuffle the class order (default true). */
+  shuffle?: boolean;
+  /** Remap the classes of each experience to 0..k-1. */
+  classIdsFromZeroInEachExp?: boolean;
+  /** Remap the classes to 0..n-1 in class order. */
+  classIdsFromZeroFromFirstExp?: boolean;
+}
+
+/** A class-incremental benchmark with a train and a test stream. */
+export class NCBenchmark {
+  /** Experiences of training data. */
+  readonly trainStream: ExperienceStream;
+  /** Experiences of test data (same classes as the train experience of the same index). */
+  readonly testStream: ExperienceStream;
+  /** Number of classes. */
+  readonly nClasses: number;
+  /** The order in which the original classes are assigned to experiences. */
+  readonly classesOrder: number[];
+  /** Original class ids of each experience, in class order. */
+  readonly originalClassesInExp: number[][];
+  /** Class ids (after remapping) of each experience, ascending. */
+  readonly classesInExp: number[][];
+  /** Names of the original classes, when known. */
+  readonly classNames: string[];
+  /** Where the data came from (e.g. 'bundled', 'folder'). */
+  readonly dataSource: string;
+
+  constructor(
+    train: ClassificationDataset,
+    test: ClassificationDataset,
+    options: NCBenchmarkOptions,
+    meta: { classNames?: string[]; dataSource?: string } = {},
+  ) {
+    const classes = train.classes;
+    const nExperiences = options.nExperiences;
+    if (typeof nExperiences !== 'number' || !Number.isInteger(nExperiences) || nExperiences <= 0 || nExperiences > classes.length || classes.length % nExperiences !== 0) {
+      const divisors = classes.map((_, i) => i + 1).filter((d) => classes.length % d === 0);
+      throw new Error(`nExperiences must be a positive integer dividing the ${classes.length} classes; allowed values: ${divisors.join(', ')}; got ${describe(nExperiences)}`);
+    }
+    if (options.classIdsFromZeroInEachExp && options.classIdsFromZeroFromFirstExp) {
+      throw new Error('classIdsFromZeroInEachExp and classIdsFromZeroFromFirstExp cannot both be true');
+    }
+    let order: number[];
+    if (options.fixedClassOrder != null) {
+      order = [...options.fixedClassOrder];
+      const unknown = order.filter((c) => !classes.includes(c));
+      const repeated = order.filter((c, i) => order.indexOf(c) !== i);
+      if (unknown.length || repeated.length || order.length !== classes.length) {
+        throw new Error(
+          `fixedClassOrder must be a permutation of the classes [${classes.join(', ')}]; got [${order.join(', ')}]` +
+            (unknown.length ? `; unknown classes: ${unknown.join(', ')}` : '') +
+            (repeated.length ? `; repeated classes: ${[...new Set(repeated)].join(', ')}` : '') +
+            (!unknown.length && !repeated.length ? `; missing classes: ${classes.filter((c) => !order.includes(c)).join(', ')}` : ''),
+        );
+      }
+    } else if (options.shuffle ?? true) {
+      order = Array.from(makeRandom(options.seed).permutation(classes.length), (i) => classes[i]);
+    } else {
+      order = [...classes];
+    }
+    const perExp = classes.length / nExperiences;
+    this.nClasses = classes.length;
+    this.classesOrder = order;
+    this.classNames = meta.classNames ?? classes.map(String);
+    this.dataSource = meta.dataSource ?? 'unknown';
+    this.originalClassesInExp = Array.from({ length: nExperiences }, (_, e) => order.slice(e * perExp, (e + 1) * perExp));
+
+    // Class remapping, as Avalanche: none by default.
+    const maxClass = Math.max(...classes) + 1;
+    const remap = Int32Array.from({ length: maxClass }, (_, c) => c);
+    const expOfClass = new Int32Array(maxClass).fill(-1);
+    this.originalClassesInExp.forEach((cls, e) =>
+      cls.forEach((c, k) => {
+        expOfClass[c] = e;
+        if (options.classIdsFromZeroInEachExp) remap[c] = k;
+        else if (options.classIdsFromZeroFromFirstExp) remap[c] = e * perExp + k;
+      }),
+    );
+    this.classesInExp = this.originalClassesInExp.map((cls) => cls.map((c) => remap[c]).sort((a, b) => a - b));
+    const taskOf = (e: number) => (options.taskLabels ? e : 0);
+    this.trainStream = this.makeStream('train', train, expOfClass, remap, taskOf);
+    this.testStream = this.makeStream('test', test, expOfClass, remap, taskOf);
+  }
+
+  private makeStream(
+    name: string,
+    data: ClassificationDataset,
+    expOfClass: Int32Array,
+    remap: Int32Array,
+    taskOf: (e: number) => number,
+  ): ExperienceStream {
+    const n = this.originalClassesInExp.length;
+    const members: number[][] = Array.from({ length: n }, () => []);
+    for (let i = 0; i < data.length; i++) {
+      const c = data.targets[i];
+      const e = c < expOfClass.length ? expOfClass[c] : -1;
+      if (e >= 0) members[e].push(i);
+    }
+    const stream = [] as unknown as ExperienceStream;
+    Object.defineProperty(stream, 'name', { value: name, enumerable: false });
+    for (let e = 0; e < n; e++) {
+      const subset = data.subset(members[e]);
+      const targets = subset.targets.map((c) => remap[c]);
+      const taskLabels = new Int32Array(subset.length).fill(taskOf(e));
+      const dataset = subset.withLabels({ targets, taskLabels });
+      const previous = this.classesInExp.slice(0, e).flat();
+      const current = this.classesInExp[e];
+      stream.push({
+        originStream: stream,
+        benchmark: this,
+        currentExperience: e,
+        classesInThisExperience: current,
+        previousClasses: previous,
+        classesSeenSoFar: [...previous, ...current],
+        futureClasses: this.classesInExp.slice(e + 1).flat(),
+        dataset,
+        taskLabel: taskOf(e),
+        taskLabels: [taskOf(e)],
+      });
+    }
+    return stream;
+  }
+
+  /** Number of experiences. */
+  get nExperiences(): number {
+    return this.trainStream.length;
+  }
+}
+
+/** Builds a class-incremental benchmark from a train and a test data set (Avalanche's `nc_benchmark`). */
+export function ncBenchmark(train: ClassificationDataset, test: ClassificationDataset, options: NCBenchmarkOptions): NCBenchmark {
+  checkInteger('nExperiences', options.nExperiences, 1);
+  return new NCBenchmark(train, test, options);
+}

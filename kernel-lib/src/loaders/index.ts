@@ -1,0 +1,2 @@
+export * from './miniBatch';
+export * from './dataLoader';

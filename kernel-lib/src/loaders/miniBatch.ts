@@ -1,0 +1,41 @@
+/** The mini-batch a data loader yields: `[x, y, t]` tensors, plus host copies of the labels. */
+import * as tf from '@tensorflow/tfjs';
+import { ClassificationDataset } from '../data/dataset';
+
+/**
+ * `[x, y, t]`: inputs `[B, features]` (float32), class targets `[B]` and task labels `[B]` (int32),
+ * as Avalanche's `(x, y, t)`. `targetsHost` / `taskLabelsHost` hold the same labels on the host, so
+ * that metrics can split by task without reading the device.
+ */
+export type MiniBatch = [tf.Tensor, tf.Tensor, tf.Tensor] & {
+  targetsHost?: Int32Array;
+  taskLabelsHost?: Int32Array;
+};
+
+/** Builds the mini-batch of samples `indices[start..end)` of `dataset`, straight from its typed arrays. */
+export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLike<number>, start: number, end: number): MiniBatch {
+  const n = end - start;
+  const x = new Float32Array(n * dataset.sampleSize);
+  dataset.gatherInputs(indices, start, end, x);
+  const y = new Int32Array(n);
+  const t = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = indices[start + k];
+    y[k] = dataset.targets[i];
+    t[k] = dataset.taskLabels[i];
+  }
+  return makeMiniBatch(x, [n, dataset.sampleSize], y, t);
+}
+
+/** Wraps host arrays into a `MiniBatch` (uploads them as new tensors). */
+export function makeMiniBatch(x: Float32Array, shape: [number, number], y: Int32Array, t: Int32Array): MiniBatch {
+  const batch = [tf.tensor2d(x, shape, 'float32'), tf.tensor1d(y, 'int32'), tf.tensor1d(t, 'int32')] as MiniBatch;
+  batch.targetsHost = y;
+  batch.taskLabelsHost = t;
+  return batch;
+}
+
+/** Disposes the tensors of a mini-batch. */
+export function disposeMiniBatch(batch: MiniBatch | null | undefined): void {
+  if (batch) tf.dispose([batch[0], batch[1], batch[2]]);
+}

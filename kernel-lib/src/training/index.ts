@@ -1,0 +1,6 @@
+export * from './events';
+export * from './plugins';
+export * from './optimizers';
+export * from './losses';
+export * from './template';
+export * from './strategies';

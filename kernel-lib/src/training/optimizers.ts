@@ -1,0 +1,135 @@
+/**
+ * Optimizers with PyTorch's update rules: `SGD({ lr, momentum, weightDecay })` and
+ * `Adam({ lr, betas, eps, weightDecay })`. Strategies reset their state at each experience, as
+ * Avalanche's `make_optimizer` does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkKnownOptions, checkPositive } from '../utils/validate';
+
+/** An optimizer: applies gradients to variables and keeps per-variable state. */
+export interface Optimizer {
+  /** Learning rate. */
+  lr: number;
+  /** Applies one update: `grads[v.name]` to each variable `v`. */
+  step(variables: tf.Variable[], grads: tf.NamedTensorMap): void;
+  /** Forgets the state (momentum buffers, moments, step count). */
+  reset(): void;
+  /** Frees the state. */
+  dispose(): void;
+}
+
+/** Options of `SGD`. */
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+/** Stochastic gradient descent with momentum and weight decay, as `torch.optim.SGD`. */
+export class SGD implements Optimizer {
+  lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  private buffers = new Map<string, tf.Tensor>();
+
+  constructor(options: SGDOptions) {
+    checkKnownOptions('SGD', options, ['lr', 'momentum', 'weightDecay', 'dampening', 'nesterov']);
+    this.lr = checkPositive('lr', options?.lr);
+    this.momentum = checkPositive('momentum', options.momentum ?? 0, true);
+    this.weightDecay = checkPositive('weightDecay', options.weightDecay ?? 0, true);
+    this.dampening = checkPositive('dampening', options.dampening ?? 0, true);
+    this.nesterov = options.nesterov ?? false;
+    if (this.nesterov && (this.momentum === 0 || this.dampening !== 0)) {
+      throw new Error('nesterov requires momentum > 0 and dampening = 0');
+    }
+  }
+
+  step(variables: tf.Variable[], grads: tf.NamedTensorMap): void {
+    for (const v of variables) {
+      const g0 = grads[v.name];
+      if (!g0) continue;
+      tf.tidy(() => {
+        let g = this.weightDecay ? tf.add(g0, tf.mul(v, this.weightDecay)) : g0;
+        if (this.momentum) {
+          const prev = this.buffers.get(v.name);
+          const buf = prev ? tf.add(tf.mul(prev, this.momentum), this.dampening ? tf.mul(g, 1 - this.dampening) : g) : tf.clone(g);
+          prev?.dispose();
+          this.buffers.set(v.name, tf.keep(buf));
+          g = this.nesterov ? tf.add(g, tf.mul(buf, this.momentum)) : buf;
+        }
+        v.assign(tf.sub(v, tf.mul(g, this.lr)));
+      });
+    }
+  }
+
+  reset(): void {
+    this.dispose();
+  }
+
+  dispose(): void {
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+  }
+}
+
+/** Options of `Adam`. */
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** Adam, as `torch.optim.Adam` (default lr 0.001, betas (0.9, 0.999), eps 1e-8). */
+export class Adam implements Optimizer {
+  lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  private state = new Map<string, { m: tf.Tensor; v: tf.Tensor }>();
+  private t = 0;
+
+  constructor(options: AdamOptions = {}) {
+    checkKnownOptions('Adam', options, ['lr', 'betas', 'eps', 'weightDecay']);
+    this.lr = checkPositive('lr', options.lr ?? 0.001);
+    this.betas = options.betas ?? [0.9, 0.999];
+    if (!this.betas.every((b) => b >= 0 && b < 1)) throw new Error(`betas must be two numbers in [0, 1), got [${this.betas}]`);
+    this.eps = checkPositive('eps', options.eps ?? 1e-8);
+    this.weightDecay = checkPositive('weightDecay', options.weightDecay ?? 0, true);
+  }
+
+  step(variables: tf.Variable[], grads: tf.NamedTensorMap): void {
+    this.t += 1;
+    const [b1, b2] = this.betas;
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
+    for (const v of variables) {
+      const g0 = grads[v.name];
+      if (!g0) continue;
+      tf.tidy(() => {
+        const g = this.weightDecay ? tf.add(g0, tf.mul(v, this.weightDecay)) : g0;
+        const prev = this.state.get(v.name);
+        const m = prev ? tf.add(tf.mul(prev.m, b1), tf.mul(g, 1 - b1)) : tf.mul(g, 1 - b1);
+        const s = prev ? tf.add(tf.mul(prev.v, b2), tf.mul(tf.square(g), 1 - b2)) : tf.mul(tf.square(g), 1 - b2);
+        if (prev) tf.dispose([prev.m, prev.v]);
+        this.state.set(v.name, { m: tf.keep(m), v: tf.keep(s) });
+        const denom = tf.add(tf.div(tf.sqrt(s), Math.sqrt(c2)), this.eps);
+        v.assign(tf.sub(v, tf.mul(tf.div(m, denom), this.lr / c1)));
+      });
+    }
+  }
+
+  reset(): void {
+    this.dispose();
+    this.t = 0;
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.state.values()) tf.dispose([m, v]);
+    this.state.clear();
+  }
+}

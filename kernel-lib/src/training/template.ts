@@ -1,0 +1,381 @@
+/**
+ * `BaseStrategy`: Avalanche's training template. It fires the events of `events.ts` in Avalanche's
+ * order and keeps its state in public fields that plugins read and replace (`experience`,
+ * `adaptedDataset`, `dataloader`, `mbatch`, `mbOutput`, `loss`, ...).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend/backends';
+import type { Experience } from '../benchmarks/ncBenchmark';
+import { ClassificationDataset } from '../data/dataset';
+import { DataLoader, MiniBatchSource } from '../loaders/dataLoader';
+import { MiniBatch, disposeMiniBatch } from '../loaders/miniBatch';
+import { CLModel, isCLModel } from '../models/model';
+import { makeRandom, Random } from '../utils/random';
+import { checkInteger, checkKnownOptions } from '../utils/validate';
+import { STRATEGY_EVENTS, SYNC_EVENTS, StrategyCallbacks, StrategyEvent } from './events';
+import { Criterion } from './losses';
+import { Optimizer } from './optimizers';
+
+/** A plugin: a class instance or a plain object with any of the event hooks. */
+export type Plugin = StrategyCallbacks<BaseStrategy>;
+
+/** The evaluator: a plugin that also returns the last metric values. */
+export interface Evaluator extends Plugin {
+  getLastMetrics(): Record<string, number>;
+}
+
+/** A criterion object or a plain function `(logits, targets) => loss`. */
+export type CriterionLike = Criterion | ((logits: tf.Tensor, targets: tf.Tensor) => tf.Scalar);
+
+/** Options of the strategies (Avalanche's names, in camelCase). */
+export interface StrategyOptions {
+  /** Training mini-batch size (default 1, as Avalanche). */
+  trainMbSize?: number;
+  /** Epochs per experience (default 1). */
+  trainEpochs?: number;
+  /** Evaluation mini-batch size (default 1, as Avalanche). */
+  evalMbSize?: number;
+  /** The evaluation plugin (default: accuracy and loss per epoch, experience and stream, printed by an InteractiveLogger). */
+  evaluator?: Evaluator;
+  /** User plugins, called in order, before the evaluator. */
+  plugins?: Plugin[];
+  /** Seed of the data order (default: drawn from the global generator). */
+  seed?: number | null;
+  /** Force a tensor backend (see `initBackend`). */
+  backend?: string;
+}
+
+/** Counters of the training progress, as Avalanche's `clock`. */
+export interface StrategyClock {
+  /** Training iterations so far, over all experiences. */
+  trainIterations: number;
+  /** Training experiences finished. */
+  trainExpCounter: number;
+  /** Epochs finished in the current experience. */
+  trainExpEpochs: number;
+  /** Iterations in the current epoch. */
+  trainEpochIterations: number;
+  /** Epochs finished, over all experiences. */
+  trainEpochs: number;
+  /** Iterations of training and evaluation. */
+  totalIterations: number;
+}
+
+const STRATEGY_OPTIONS = ['trainMbSize', 'trainEpochs', 'evalMbSize', 'evaluator', 'plugins', 'seed', 'backend'];
+const YIELD_EVERY_MS = 50;
+
+/** Avalanche's base training template, on tfjs. Subclass it or use `Naive`. */
+export class BaseStrategy {
+  model: CLModel;
+  optimizer: Optimizer;
+  /** The loss function. */
+  criterionFn: CriterionLike;
+  trainMbSize: number;
+  trainEpochs: number;
+  evalMbSize: number;
+  /** User plugins, in call order. */
+  plugins: Plugin[];
+  evaluator: Evaluator;
+  readonly clock: StrategyClock = {
+    trainIterations: 0,
+    trainExpCounter: 0,
+    trainExpEpochs: 0,
+    trainEpochIterations: 0,
+    trainEpochs: 0,
+    totalIterations: 0,
+  };
+
+  // ---- state that plugins read and replace ----
+  /** The experience being trained on or evaluated. */
+  experience: Experience | null = null;
+  /** The data set of the current experience after dataset adaptation. */
+  adaptedDataset: ClassificationDataset | null = null;
+  /** Where the mini-batches of the current experience come from. Plugins may replace it in `beforeTrainingExp`. */
+  dataloader: MiniBatchSource | null = null;
+  /** The current mini-batch `[x, y, t]` (valid until the end of the iteration). */
+  mbatch: MiniBatch | null = null;
+  /** The model's output on the mini-batch (valid until the end of the iteration). */
+  mbOutput: tf.Tensor | null = null;
+  /** The loss of the mini-batch (valid until the end of the iteration). */
+  loss: tf.Scalar | null = null;
+  /** The gradients of the last backward pass, by variable name (valid until the end of the iteration). */
+  grads: tf.NamedTensorMap | null = null;
+  /** True while training, false while evaluating. */
+  isTraining = false;
+  /** The stream being evaluated (during `eval`). */
+  currentEvalStream: Experience[] | null = null;
+  /** Index of the current epoch in the experience. */
+  epoch = 0;
+  /** Index of the current iteration in the epoch. */
+  mbIt = 0;
+  /** Set to true by a plugin to end the current epoch early. */
+  stopTraining = false;
+
+  private readonly random: Random;
+  private readonly backend?: string;
+  private lastYield = Date.now();
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: StrategyOptions & { evaluator: Evaluator }) {
+    checkKnownOptions('strategy', options, STRATEGY_OPTIONS);
+    if (!isCLModel(model)) throw new Error('model must be a CLModel (with forward, train, eval and trainableVariables), e.g. new SimpleMLP()');
+    if (!optimizer || typeof optimizer.step !== 'function') throw new Error('optimizer must be an Optimizer, e.g. new SGD({ lr: 0.001 })');
+    if (typeof criterion !== 'function' && typeof (criterion as Criterion)?.forward !== 'function') {
+      throw new Error('criterion must be a Criterion (e.g. new CrossEntropyLoss()) or a function (logits, targets) => loss');
+    }
+    this.model = model;
+    this.optimizer = optimizer;
+    this.criterionFn = criterion;
+    this.trainMbSize = checkInteger('trainMbSize', options.trainMbSize ?? 1, 1);
+    this.trainEpochs = checkInteger('trainEpochs', options.trainEpochs ?? 1, 1);
+    this.evalMbSize = checkInteger('evalMbSize', options.evalMbSize ?? 1, 1);
+    this.plugins = [...(options.plugins ?? [])];
+    this.plugins.forEach((p, i) => {
+      if (p == null || typeof p !== 'object') throw new Error(`plugins[${i}] must be an object with event hooks, got ${p}`);
+    });
+    this.evaluator = options.evaluator;
+    this.random = makeRandom(options.seed);
+    this.backend = options.backend;
+  }
+
+  // ---- Avalanche's mini-batch accessors ----
+  /** Inputs of the current mini-batch. */
+  get mbX(): tf.Tensor {
+    return this.mbatch![0];
+  }
+  /** Targets of the current mini-batch. */
+  get mbY(): tf.Tensor {
+    return this.mbatch![1];
+  }
+  /** Task labels of the current mini-batch. */
+  get mbTaskId(): tf.Tensor {
+    return this.mbatch![2];
+  }
+
+  /**
+   * Trains on one experience or a list of them and returns the last metric values.
+   * Optimizer state is reset at the start of each experience, as Avalanche does.
+   */
+  async train(experiences: Experience | Experience[]): Promise<Record<string, number>> {
+    await initBackend({ backend: this.backend });
+    const list = Array.isArray(experiences) ? experiences : [experiences];
+    if (list.length === 0) throw new Error('train: experiences must not be empty');
+    this.isTraining = true;
+    this.model.train();
+    await this.trigger('beforeTraining');
+    for (const experience of list) {
+      await this.trainExp(experience);
+    }
+    await this.trigger('afterTraining');
+    this.experience = null;
+    this.isTraining = false;
+    return this.evaluator.getLastMetrics();
+  }
+
+  /** Evaluates on every experience of a stream (or one experience) and returns the last metric values. */
+  async eval(stream: Experience | Experience[]): Promise<Record<string, number>> {
+    await initBackend({ backend: this.backend });
+    const list = Array.isArray(stream) ? stream : [stream];
+    if (list.length === 0) throw new Error('eval: stream must not be empty');
+    const wasTraining = this.isTraining;
+    const previousExperience = this.experience;
+    this.isTraining = false;
+    this.model.eval();
+    this.currentEvalStream = list;
+    await this.trigger('beforeEval');
+    for (const experience of list) {
+      this.experience = experience;
+      await this.trigger('beforeEvalDatasetAdaptation');
+      this.evalDatasetAdaptation();
+      await this.trigger('afterEvalDatasetAdaptation');
+      this.dataloader = this.makeEvalDataloader();
+      await this.trigger('beforeEvalExp');
+      await this.evalEpoch();
+      await this.trigger('afterEvalExp');
+    }
+    await this.trigger('afterEval');
+    this.currentEvalStream = null;
+    this.experience = previousExperience;
+    this.isTraining = wasTraining;
+    if (wasTraining) this.model.train();
+    return this.evaluator.getLastMetrics();
+  }
+
+  /** Trains on one experience: dataset adaptation, data loader, optimizer reset, epochs. */
+  protected async trainExp(experience: Experience): Promise<void> {
+    if (!experience || !(experience.dataset instanceof ClassificationDataset)) {
+      throw new Error('train: each experience must have a dataset (an experience of a benchmark stream)');
+    }
+    this.experience = experience;
+    this.model.train();
+    await this.trigger('beforeTrainDatasetAdaptation');
+    this.trainDatasetAdaptation();
+    await this.trigger('afterTrainDatasetAdaptation');
+    this.dataloader = this.makeTrainDataloader();
+    this.makeOptimizer();
+    await this.trigger('beforeTrainingExp');
+    this.clock.trainExpEpochs = 0;
+    for (this.epoch = 0; this.epoch < this.trainEpochs; this.epoch++) {
+      await this.trigger('beforeTrainingEpoch');
+      await this.trainingEpoch();
+      this.clock.trainExpEpochs += 1;
+      this.clock.trainEpochs += 1;
+      await this.trigger('afterTrainingEpoch');
+    }
+    this.clock.trainExpCounter += 1;
+    await this.trigger('afterTrainingExp');
+  }
+
+  /** Sets `adaptedDataset` from the experience (override to add augmentation or replay data). */
+  protected trainDatasetAdaptation(): void {
+    this.adaptedDataset = this.experience!.dataset;
+  }
+
+  /** Sets `adaptedDataset` for evaluation. */
+  protected evalDatasetAdaptation(): void {
+    this.adaptedDataset = this.experience!.dataset;
+  }
+
+  /** The training data loader: shuffled mini-batches of `trainMbSize`. */
+  makeTrainDataloader(): MiniBatchSource {
+    return new DataLoader(this.adaptedDataset!, { batchSize: this.trainMbSize, shuffle: true, seed: this.random.nextSeed() });
+  }
+
+  /** The evaluation data loader: mini-batches of `evalMbSize` in data set order. */
+  makeEvalDataloader(): MiniBatchSource {
+    return new DataLoader(this.adaptedDataset!, { batchSize: this.evalMbSize, shuffle: false });
+  }
+
+  /** Resets the optimizer state at the start of each experience, as Avalanche. */
+  makeOptimizer(): void {
+    this.optimizer.reset();
+  }
+
+  /** The model's output on the current mini-batch. */
+  forward(): tf.Tensor {
+    return this.model.forward(this.mbX);
+  }
+
+  /** The criterion applied to the current output and targets. */
+  criterion(): tf.Scalar {
+    const fn = this.criterionFn;
+    return typeof fn === 'function' ? fn(this.mbOutput!, this.mbY) : fn.forward(this.mbOutput!, this.mbY);
+  }
+
+  /** One epoch over `dataloader`. */
+  protected async trainingEpoch(): Promise<void> {
+    this.clock.trainEpochIterations = 0;
+    this.stopTraining = false;
+    this.mbIt = 0;
+    const variables = this.model.trainableVariables;
+    for (const batch of this.dataloader!) {
+      this.mbatch = batch;
+      try {
+        await this.trigger('beforeTrainingIteration');
+        await this.trigger('beforeForward');
+        const { value, grads } = tf.variableGrads(() => {
+          this.mbOutput = tf.keep(this.forward());
+          this.checkTargets();
+          this.triggerSync('afterForward');
+          this.loss = this.criterion();
+          this.triggerSync('beforeBackward');
+          return this.loss;
+        }, variables);
+        this.loss = value;
+        this.grads = grads;
+        await this.trigger('afterBackward');
+        await this.trigger('beforeUpdate');
+        this.optimizer.step(variables, grads);
+        await this.trigger('afterUpdate');
+        this.clock.trainIterations += 1;
+        this.clock.trainEpochIterations += 1;
+        this.clock.totalIterations += 1;
+        await this.trigger('afterTrainingIteration');
+      } finally {
+        this.endIteration();
+      }
+      this.mbIt += 1;
+      await this.maybeYield();
+      if (this.stopTraining) break;
+    }
+  }
+
+  /** One pass over the evaluation `dataloader`. */
+  protected async evalEpoch(): Promise<void> {
+    this.mbIt = 0;
+    for (const batch of this.dataloader!) {
+      this.mbatch = batch;
+      try {
+        await this.trigger('beforeEvalIteration');
+        await this.trigger('beforeEvalForward');
+        this.mbOutput = tf.tidy(() => this.forward());
+        this.checkTargets();
+        await this.trigger('afterEvalForward');
+        this.loss = tf.tidy(() => this.criterion());
+        this.clock.totalIterations += 1;
+        await this.trigger('afterEvalIteration');
+      } finally {
+        this.endIteration();
+      }
+      this.mbIt += 1;
+      await this.maybeYield();
+    }
+  }
+
+  /** Fires an event: user plugins in order, then the evaluator. */
+  async trigger(event: StrategyEvent): Promise<void> {
+    for (const plugin of this.plugins) {
+      const hook = plugin[event];
+      if (hook) await hook.call(plugin, this);
+    }
+    const hook = this.evaluator[event];
+    if (hook) await hook.call(this.evaluator, this);
+  }
+
+  /** Fires an event whose hooks run inside the gradient tape and must be synchronous. */
+  private triggerSync(event: StrategyEvent): void {
+    for (const plugin of [...this.plugins, this.evaluator]) {
+      const hook = plugin[event];
+      if (!hook) continue;
+      const result = hook.call(plugin, this) as unknown;
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        throw new Error(`the ${event} hook of a plugin returned a Promise: hooks of ${SYNC_EVENTS.join(', ')} run inside the gradient tape and must be synchronous`);
+      }
+    }
+  }
+
+  /** Checks (on the host copy) that the targets fit the model's outputs. */
+  private checkTargets(): void {
+    const targets = this.mbatch?.targetsHost;
+    const out = this.mbOutput;
+    if (!targets || !out || out.rank !== 2) return;
+    const numOutputs = out.shape[1] as number;
+    for (let i = 0; i < targets.length; i++) {
+      if (targets[i] < 0 || targets[i] >= numOutputs) {
+        throw new Error(`target class ${targets[i]} is outside the model's ${numOutputs} outputs (allowed: 0..${numOutputs - 1}); check numClasses`);
+      }
+    }
+  }
+
+  /** Frees the tensors of the finished iteration. */
+  private endIteration(): void {
+    disposeMiniBatch(this.mbatch);
+    if (this.grads) tf.dispose(this.grads);
+    tf.dispose([this.mbOutput, this.loss].filter((t): t is tf.Tensor => t != null));
+    this.mbatch = null;
+    this.mbOutput = null;
+    this.loss = null;
+    this.grads = null;
+  }
+
+  /** Lets the event loop run now and then, so that a notebook stays responsive. */
+  private async maybeYield(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastYield >= YIELD_EVERY_MS) {
+      this.lastYield = now;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** The event names, exported for plugin authors. */
+export { STRATEGY_EVENTS };

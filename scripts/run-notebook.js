@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * Runs notebooks headless through the tslab kernel with Jupyter's nbconvert, then prints the text
+ * each code cell produced. `npm start` runs the tutorial notebook this way.
+ *   node scripts/run-notebook.js [--save] [--timeout S] NOTEBOOK...
+ * Without --save the executed copy goes to out/; with --save the notebook is overwritten with its
+ * new outputs. Exits 1 if Jupyter is missing or a cell fails (an error output, or text on stderr).
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+
+function parseArgs(argv) {
+  const args = { save: false, timeout: 900, notebooks: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--save') args.save = true;
+    else if (argv[i] === '--timeout') args.timeout = Number(argv[++i]);
+    else args.notebooks.push(argv[i]);
+  }
+  if (args.notebooks.length === 0) {
+    console.error('usage: run-notebook.js [--save] [--timeout S] NOTEBOOK...');
+    process.exit(2);
+  }
+  return args;
+}
+
+function checkJupyter() {
+  const r = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(
+      'Jupyter (nbconvert with nbclient) is needed to run the notebooks headless, and was not found.\n' +
+        'Install it with one of:\n' +
+        '  sudo apt-get install jupyter-nbconvert python3-nbclient      (Debian, Ubuntu)\n' +
+        '  python3 -m pip install nbconvert nbclient                    (pip)\n' +
+        'then run this command again.',
+    );
+    process.exit(1);
+  }
+}
+
+/** The visible text of a stream: what a terminal or notebook shows after `\r` redraws. */
+function visibleText(text) {
+  return text
+    .split('\n')
+    .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+    .join('\n');
+}
+
+function cellText(cell) {
+  const parts = [];
+  const errors = [];
+  for (const out of cell.outputs || []) {
+    const src = (v) => (Array.isArray(v) ? v.join('') : v || '');
+    if (out.output_type === 'stream') {
+      const text = visibleText(src(out.text));
+      if (out.name === 'stderr') errors.push(text);
+      parts.push(text);
+    } else if (out.output_type === 'error') {
+      errors.push(`${out.ename}: ${out.evalue}`);
+    } else if (out.data && out.data['text/plain']) {
+      parts.push(src(out.data['text/plain']) + '\n');
+    }
+  }
+  return { text: parts.join(''), errors };
+}
+
+function runNotebook(notebook, args) {
+  const input = path.resolve(notebook);
+  const outDir = args.save ? path.dirname(input) : path.join(root, 'out');
+  fs.mkdirSync(outDir, { recursive: true });
+  const output = path.join(outDir, path.basename(input));
+  console.log(`== running ${path.relative(root, input)} through the tslab kernel ==`);
+  const r = spawnSync(
+    'jupyter',
+    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${args.timeout}`, '--ExecutePreprocessor.kernel_name=tslab', '--output', output, input],
+    { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  const nbOk = fs.existsSync(output) && fs.statSync(output).mtimeMs >= Date.now() - 24 * 3600e3;
+  let failed = r.status !== 0;
+  if (nbOk && !failed) {
+    const nb = JSON.parse(fs.readFileSync(output, 'utf8'));
+    nb.cells
+      .filter((c) => c.cell_type === 'code')
+      .forEach((cell, i) => {
+        const { text, errors } = cellText(cell);
+        if (text.trim()) process.stdout.write(`-- cell ${i + 1} --\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+        if (errors.length) {
+          failed = true;
+          console.error(`cell ${i + 1} failed:\n${errors.join('\n')}`);
+        }
+      });
+  }
+  if (failed) {
+    console.error(r.stderr.split('\n').slice(-30).join('\n'));
+    console.error(`== ${path.relative(root, input)} FAILED ==`);
+    return false;
+  }
+  console.log(`== ${path.relative(root, input)} ran; executed notebook: ${path.relative(root, output)} ==`);
+  return true;
+}
+
+const args = parseArgs(process.argv.slice(2));
+checkJupyter();
+let ok = true;
+for (const nb of args.notebooks) ok = runNotebook(nb, args) && ok;
+process.exit(ok ? 0 : 1);
