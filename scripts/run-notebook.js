@@ -2,9 +2,9 @@
 /**
  * Runs notebooks headless through the tslab kernel with Jupyter's nbconvert, then prints the text
  * each code cell produced. `npm start` runs the tutorial notebook this way.
- *   node scripts/run-notebook.js [--save] [--timeout S] NOTEBOOK...
+ *   node scripts/run-notebook.js [--save] [--offline] [--timeout S] NOTEBOOK...
  * Without --save the executed copy goes to out/; with --save the notebook is overwritten with its
- * new outputs. Exits 1 if Jupyter is missing or a cell fails (an error output, or text on stderr).
+ * new outputs; --offline sets AVALANCHE_TS_OFFLINE=1 (no dataset download). Exits 1 if Jupyter is missing or a cell fails (an error output, or text on stderr).
  */
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -16,11 +16,12 @@ function parseArgs(argv) {
   const args = { save: false, timeout: 900, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--save') args.save = true;
+    else if (argv[i] === '--offline') process.env.AVALANCHE_TS_OFFLINE = '1';
     else if (argv[i] === '--timeout') args.timeout = Number(argv[++i]);
     else args.notebooks.push(argv[i]);
   }
   if (args.notebooks.length === 0) {
-    console.error('usage: run-notebook.js [--save] [--timeout S] NOTEBOOK...');
+    console.error('usage: run-notebook.js [--save] [--offline] [--timeout S] NOTEBOOK...');
     process.exit(2);
   }
   return args;

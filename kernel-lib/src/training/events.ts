@@ -52,5 +52,39 @@ export const SYNC_EVENTS: readonly StrategyEvent[] = ['afterForward', 'beforeBac
 /** A hook: called with the strategy; may return a promise (except for the `SYNC_EVENTS`). */
 export type StrategyHook<S> = (strategy: S) => void | Promise<void>;
 
-/** The callbacks of a plugin: any subset of the events, as optional methods. */
-export type StrategyCallbacks<S> = { [E in StrategyEvent]?: StrategyHook<S> };
+/**
+ * The callbacks of a plugin: any subset of the events, as optional methods (declared as methods so
+ * that a plugin class can define them as methods).
+ */
+export interface StrategyCallbacks<S> {
+  beforeTraining?(strategy: S): void | Promise<void>;
+  beforeTrainDatasetAdaptation?(strategy: S): void | Promise<void>;
+  afterTrainDatasetAdaptation?(strategy: S): void | Promise<void>;
+  beforeTrainingExp?(strategy: S): void | Promise<void>;
+  beforeTrainingEpoch?(strategy: S): void | Promise<void>;
+  beforeTrainingIteration?(strategy: S): void | Promise<void>;
+  beforeForward?(strategy: S): void | Promise<void>;
+  afterForward?(strategy: S): void | Promise<void>;
+  beforeBackward?(strategy: S): void | Promise<void>;
+  afterBackward?(strategy: S): void | Promise<void>;
+  beforeUpdate?(strategy: S): void | Promise<void>;
+  afterUpdate?(strategy: S): void | Promise<void>;
+  afterTrainingIteration?(strategy: S): void | Promise<void>;
+  afterTrainingEpoch?(strategy: S): void | Promise<void>;
+  afterTrainingExp?(strategy: S): void | Promise<void>;
+  afterTraining?(strategy: S): void | Promise<void>;
+  beforeEval?(strategy: S): void | Promise<void>;
+  beforeEvalDatasetAdaptation?(strategy: S): void | Promise<void>;
+  afterEvalDatasetAdaptation?(strategy: S): void | Promise<void>;
+  beforeEvalExp?(strategy: S): void | Promise<void>;
+  beforeEvalIteration?(strategy: S): void | Promise<void>;
+  beforeEvalForward?(strategy: S): void | Promise<void>;
+  afterEvalForward?(strategy: S): void | Promise<void>;
+  afterEvalIteration?(strategy: S): void | Promise<void>;
+  afterEvalExp?(strategy: S): void | Promise<void>;
+  afterEval?(strategy: S): void | Promise<void>;
+}
+
+/** Compile-time check that `StrategyCallbacks` has exactly one method per event of the list. */
+type SameKeys = [Exclude<StrategyEvent, keyof StrategyCallbacks<unknown>>, Exclude<keyof StrategyCallbacks<unknown>, StrategyEvent>];
+export const CALLBACKS_MATCH_EVENTS: SameKeys extends [never, never] ? true : never = true;

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: throughput of the tutorial's training loop, measured side by side in one run.
+ *   - Naive training (SimpleMLP, SGD lr 0.001 momentum 0.9, batch 500) in samples/s, over SplitMNIST
+ *   - evaluation (batch 100) in samples/s
+ *   - the same MLP trained by a plain tfjs autodiff loop (tf.variableGrads + tf.train.momentum)
+ * and the ratios between them. Targets are printed next to the figures; nothing here fails a build.
+ * Options: --backend NAME, --repeats N.
+ */
+const path = require('path');
+const lib = require(path.join(__dirname, '..', 'kernel-lib'));
+const tf = require(require.resolve('@tensorflow/tfjs', { paths: [path.join(__dirname, '..', 'kernel-lib')] }));
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function quietEvaluator() {
+  return new lib.EvaluationPlugin(
+    lib.accuracyMetrics({ epoch: true, experience: true, stream: true }),
+    lib.lossMetrics({ epoch: true, experience: true, stream: true }),
+  );
+}
+
+async function timeIt(fn) {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** The tutorial loop: train each experience, samples/s of training and of evaluation. */
+async function tutorialThroughput(benchmark, repeats) {
+  const trainRates = [];
+  const evalRates = [];
+  const nTrain = benchmark.trainStream.reduce((a, e) => a + e.dataset.length, 0);
+  const nTest = benchmark.testStream.reduce((a, e) => a + e.dataset.length, 0);
+  for (let r = 0; r < repeats; r++) {
+    const model = new lib.SimpleMLP({ numClasses: 10, seed: r });
+    const strategy = new lib.Naive(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), {
+      trainMbSize: 500, trainEpochs: 1, evalMbSize: 100, seed: r, evaluator: quietEvaluator(),
+    });
+    trainRates.push(nTrain / (await timeIt(() => strategy.train(benchmark.trainStream))));
+    evalRates.push(nTest / (await timeIt(() => strategy.eval(benchmark.testStream))));
+    model.dispose();
+  }
+  return { train: median(trainRates), eval: median(evalRates) };
+}
+
+/** The same MLP trained the obvious tfjs way: autodiff of matMul/relu/dropout, tf.train.momentum. */
+async function plainAutodiffThroughput(benchmark, repeats) {
+  const rates = [];
+  const dataset = lib.ClassificationDataset.concat(benchmark.trainStream.map((e) => e.dataset));
+  for (let r = 0; r < repeats; r++) {
+    const w1 = tf.variable(tf.randomUniform([784, 512], -1 / 28, 1 / 28));
+    const b1 = tf.variable(tf.zeros([512]));
+    const w2 = tf.variable(tf.randomUniform([512, 10], -0.044, 0.044));
+    const b2 = tf.variable(tf.zeros([10]));
+    const opt = tf.train.momentum(0.001, 0.9);
+    const loader = new lib.DataLoader(dataset, { batchSize: 500, shuffle: true, seed: r });
+    const seconds = await timeIt(async () => {
+      for (const [x, y, t] of loader) {
+        opt.minimize(() => {
+          const h = tf.dropout(tf.relu(tf.add(tf.matMul(x, w1), b1)), 0.5);
+          const logits = tf.add(tf.matMul(h, w2), b2);
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), logits);
+        }, false, [w1, b1, w2, b2]);
+        tf.dispose([x, y, t]);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    rates.push(dataset.length / seconds);
+    opt.dispose();
+    tf.dispose([w1, b1, w2, b2]);
+  }
+  return median(rates);
+}
+
+async function main() {
+  const repeats = Number(option('repeats', '3'));
+  const info = await lib.initBackend({ backend: option('backend', undefined), verbose: false });
+  const benchmark = await lib.SplitMNIST({ nExperiences: 5, seed: 1234, source: option('source', 'bundled') });
+  const nTrain = benchmark.trainStream.reduce((a, e) => a + e.dataset.length, 0);
+  console.log(`backend: ${info.name}${info.details ? ` (${info.details})` : ''}; data: SplitMNIST from ${benchmark.dataSource} (${nTrain} train samples); median of ${repeats} runs`);
+
+  await tutorialThroughput(benchmark, 1); // warm-up (compiles kernels, fills caches)
+  const tutorial = await tutorialThroughput(benchmark, repeats);
+  const plain = await plainAutodiffThroughput(benchmark, repeats);
+
+  const rows = [
+    ['tutorial training (Naive, batch 500)', tutorial.train, '>= 10,000 samples/s'],
+    ['tutorial evaluation (batch 100)', tutorial.eval, '>= 30,000 samples/s'],
+    ['plain tfjs autodiff training (batch 500)', plain, 'reference'],
+  ];
+  console.log('');
+  for (const [name, rate, target] of rows) {
+    console.log(`${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} samples/s   target ${target}`);
+  }
+  console.log('');
+  console.log(`ratio training / plain autodiff: ${(tutorial.train / plain).toFixed(2)}x`);
+  console.log(`ratio evaluation / training:     ${(tutorial.eval / tutorial.train).toFixed(2)}x`);
+  console.log(`tensors alive at the end: ${tf.memory().numTensors}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

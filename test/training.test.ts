@@ -1,0 +1,227 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import {
+  Adam, BaseStrategy, CrossEntropyLoss, DataLoader, EvaluationPlugin, Naive, SGD, SimpleMLP, SplitMNIST,
+  StrategyPlugin, STRATEGY_EVENTS, accuracyMetrics, lossMetrics, NCBenchmark, metricName,
+} from 'avalanche-ts';
+import { ready } from './helpers';
+
+const ACC = 'Top1_Acc_Stream/eval_phase/test_stream/Task000';
+let benchmark: NCBenchmark;
+
+async function bench(): Promise<NCBenchmark> {
+  benchmark ??= await SplitMNIST({ nExperiences: 5, seed: 1234, source: 'bundled' });
+  return benchmark;
+}
+
+function quietEvaluator(): EvaluationPlugin {
+  return new EvaluationPlugin(accuracyMetrics({ epoch: true, experience: true, stream: true }), lossMetrics({ epoch: true, experience: true, stream: true }));
+}
+
+function tutorialStrategy(seed: number, extra: Record<string, unknown> = {}) {
+  const model = new SimpleMLP({ numClasses: 10, seed });
+  return new Naive(model, new SGD({ lr: 0.001, momentum: 0.9 }), new CrossEntropyLoss(), {
+    trainMbSize: 500, trainEpochs: 1, evalMbSize: 100, seed, evaluator: quietEvaluator(), ...extra,
+  });
+}
+
+test('the template fires Avalanche\'s events in order, to class and plain-object plugins, then the evaluator', async () => {
+  await ready();
+  const b = await bench();
+  const seen: string[] = [];
+  const plain: Record<string, (s: BaseStrategy) => void> = {};
+  for (const e of STRATEGY_EVENTS) plain[e] = () => { seen.push(e); };
+  class Recorder extends StrategyPlugin {
+    order: string[] = [];
+    override beforeTrainingExp() { this.order.push('plugin'); }
+  }
+  const rec = new Recorder();
+  const evaluator = quietEvaluator();
+  const original = (evaluator as unknown as Record<string, (s: BaseStrategy) => void>).beforeTrainingExp;
+  (evaluator as unknown as Record<string, (s: BaseStrategy) => unknown>).beforeTrainingExp = (s) => { rec.order.push('evaluator'); return original(s); };
+  const s = tutorialStrategy(1, { plugins: [plain, rec], evaluator, trainMbSize: 1000 });
+  await s.train(b.trainStream[0]);
+  const iterations = Math.ceil(b.trainStream[0].dataset.length / 1000);
+  const iteration = ['beforeTrainingIteration', 'beforeForward', 'afterForward', 'beforeBackward', 'afterBackward', 'beforeUpdate', 'afterUpdate', 'afterTrainingIteration'];
+  assert.deepEqual(seen, [
+    'beforeTraining', 'beforeTrainDatasetAdaptation', 'afterTrainDatasetAdaptation', 'beforeTrainingExp', 'beforeTrainingEpoch',
+    ...Array.from({ length: iterations }, () => iteration).flat(),
+    'afterTrainingEpoch', 'afterTrainingExp', 'afterTraining',
+  ]);
+  assert.deepEqual(rec.order, ['plugin', 'evaluator']);
+  seen.length = 0;
+  await s.eval(b.testStream.slice(0, 1));
+  const evalIter = ['beforeEvalIteration', 'beforeEvalForward', 'afterEvalForward', 'afterEvalIteration'];
+  assert.deepEqual(seen, ['beforeEval', 'beforeEvalDatasetAdaptation', 'afterEvalDatasetAdaptation', 'beforeEvalExp',
+    ...Array.from({ length: Math.ceil(b.testStream[0].dataset.length / 100) }, () => evalIter).flat(), 'afterEvalExp', 'afterEval']);
+});
+
+test('a plugin can replace strategy.dataloader in beforeTrainingExp (the tutorial\'s replay pattern)', async () => {
+  await ready();
+  const b = await bench();
+  const replacement = new DataLoader(b.trainStream[1].dataset, { batchSize: 100, shuffle: true, seed: 3 });
+  const seenTargets = new Set<number>();
+  const plugin = {
+    beforeTrainingExp(strategy: BaseStrategy) { strategy.dataloader = replacement; },
+    afterTrainingIteration(strategy: BaseStrategy) { strategy.mbatch!.targetsHost!.forEach((t) => seenTargets.add(t)); },
+  };
+  const s = tutorialStrategy(2, { plugins: [plugin] });
+  await s.train(b.trainStream[0]);
+  assert.deepEqual([...seenTargets].sort(), [...b.trainStream[1].classesInThisExperience]);
+  assert.equal(s.clock.trainIterations, replacement.length);
+});
+
+test('a loss term added in beforeBackward is differentiated; async hooks there are refused', async () => {
+  await ready();
+  const b = await bench();
+  const lossPlugin = (scale: number) => ({
+    beforeBackward(strategy: BaseStrategy) {
+      const w = strategy.model.trainableVariables[3];
+      strategy.loss = tf.add(strategy.loss!, tf.mul(tf.sum(w), scale)) as tf.Scalar;
+    },
+  });
+  const s = tutorialStrategy(3, { plugins: [lossPlugin(10000)], trainMbSize: 2000 });
+  const before = s.model.trainableVariables[3].dataSync().slice();
+  await s.train(b.trainStream[0]);
+  const after = s.model.trainableVariables[3].dataSync();
+  // d(10000*sum(b))/db = 10000 for each bias: with lr 0.001 every bias moves down by about 10.
+  for (let i = 0; i < after.length; i++) assert.ok(after[i] < before[i] - 1, `bias ${i} moved by the penalty`);
+  const bad = tutorialStrategy(3, { plugins: [{ async afterForward() {} }] });
+  await assert.rejects(bad.train(b.trainStream[0]), /afterForward hook of a plugin returned a Promise/);
+});
+
+test('no tensor leaks across experiences; same seed gives identical metrics; Naive forgets', async () => {
+  await ready();
+  const b = await bench();
+  const run = async (seed: number) => {
+    const s = tutorialStrategy(seed);
+    const counts: number[] = [];
+    const results: Record<string, number>[] = [];
+    for (const exp of b.trainStream) {
+      await s.train(exp);
+      results.push(await s.eval(b.testStream));
+      counts.push(tf.memory().numTensors);
+    }
+    s.model.dispose();
+    return { counts, results };
+  };
+  const a = await run(42);
+  assert.ok(a.counts.every((c) => c === a.counts[0]), `numTensors per experience: ${a.counts}`);
+  const again = await run(42);
+  assert.deepEqual(again.results, a.results);
+  const other = await run(43);
+  assert.notDeepEqual(other.results[4], a.results[4]);
+  const final = a.results[4][ACC];
+  assert.ok(final > 0.12 && final < 0.35, `final stream accuracy ${final}`);
+  // With the tutorial's 4 SGD steps per experience, training moves the model toward the current experience.
+  const loss4 = 'Loss_Exp/eval_phase/test_stream/Task000/Exp004';
+  assert.ok(a.results[4][loss4] < a.results[3][loss4], `loss on experience 4: ${a.results[3][loss4]} -> ${a.results[4][loss4]}`);
+});
+
+test('with enough steps an experience is learned (accuracy > 0.9 on its test data)', async () => {
+  await ready();
+  const b = await bench();
+  const s = new Naive(new SimpleMLP({ seed: 4 }), new SGD({ lr: 0.05, momentum: 0.9 }), new CrossEntropyLoss(), {
+    trainMbSize: 50, trainEpochs: 2, evalMbSize: 200, seed: 4, evaluator: quietEvaluator(),
+  });
+  await s.train(b.trainStream[0]);
+  const res = await s.eval(b.testStream[0]);
+  assert.ok(res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'] > 0.9, JSON.stringify(res));
+  s.model.dispose();
+});
+
+test('optimizer state is reset at each experience', async () => {
+  await ready();
+  const b = await bench();
+  const opt = new SGD({ lr: 0.001, momentum: 0.9 });
+  let resets = 0;
+  const reset = opt.reset.bind(opt);
+  opt.reset = () => { resets++; reset(); };
+  const s = new Naive(new SimpleMLP({ seed: 1 }), opt, new CrossEntropyLoss(), { trainMbSize: 500, evaluator: quietEvaluator(), seed: 1 });
+  await s.train(b.trainStream.slice(0, 3));
+  assert.equal(resets, 3);
+});
+
+test('SGD and Adam follow PyTorch\'s update rules', async () => {
+  await ready();
+  const v = tf.variable(tf.tensor1d([1, -2]), true, 'sgd-test');
+  const g = { 'sgd-test': tf.tensor1d([0.5, 1]) };
+  const sgd = new SGD({ lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+  sgd.step([v], g); // buf = g + wd*p = [0.51, 0.98]; p -= 0.1*buf
+  sgd.step([v], g); // buf = 0.9*buf + g + wd*p
+  const p1 = [1 - 0.051, -2 - 0.098];
+  const buf2 = [0.9 * 0.51 + 0.5 + 0.01 * p1[0], 0.9 * 0.98 + 1 + 0.01 * p1[1]];
+  const expected = [p1[0] - 0.1 * buf2[0], p1[1] - 0.1 * buf2[1]];
+  v.dataSync().forEach((x, i) => assert.ok(Math.abs(x - expected[i]) < 1e-6));
+
+  const w = tf.variable(tf.tensor1d([1]), true, 'adam-test');
+  const adam = new Adam({ lr: 0.01 });
+  adam.step([w], { 'adam-test': tf.tensor1d([2]) });
+  // First Adam step moves by lr * sign(g) (bias-corrected m/sqrt(v) = 1).
+  assert.ok(Math.abs(w.dataSync()[0] - 0.99) < 1e-6);
+  assert.throws(() => new SGD({ lr: 0 }), /lr must be a finite number > 0, got 0/);
+  assert.throws(() => new SGD({ lr: 0.1, momentum: -1 }), /momentum must be a finite number >= 0, got -1/);
+  assert.throws(() => new Adam({ learningRate: 1 } as never), /Adam: unknown option 'learningRate'/);
+});
+
+test('CrossEntropyLoss equals -mean(log softmax[target])', async () => {
+  await ready();
+  const logits = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
+  const loss = new CrossEntropyLoss().forward(logits, tf.tensor1d([2, 0], 'int32')).dataSync()[0];
+  const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+  assert.ok(Math.abs(loss - ((lse - 3) + Math.log(3)) / 2) < 1e-5);
+});
+
+test('bad strategy arguments are clear errors before training', async () => {
+  const model = new SimpleMLP({ seed: 1 });
+  const make = (o: Record<string, unknown>) => new Naive(model, new SGD({ lr: 0.1 }), new CrossEntropyLoss(), o);
+  assert.throws(() => make({ trainMbSize: 0 }), /trainMbSize must be an integer >= 1, got 0/);
+  assert.throws(() => make({ evalMbSize: -5 }), /evalMbSize must be an integer >= 1, got -5/);
+  assert.throws(() => make({ trainEpochs: 0 }), /trainEpochs must be an integer >= 1, got 0/);
+  assert.throws(() => make({ trainEpochs: 1.5 }), /trainEpochs must be an integer >= 1, got 1.5/);
+  assert.throws(() => make({ train_mb_size: 5 }), /strategy: unknown option 'train_mb_size'; allowed options: trainMbSize/);
+  assert.throws(() => new Naive({} as never, new SGD({ lr: 0.1 }), new CrossEntropyLoss()), /model must be a CLModel/);
+  await ready();
+  const b = await bench();
+  const small = new Naive(new SimpleMLP({ numClasses: 5, seed: 1 }), new SGD({ lr: 0.1 }), new CrossEntropyLoss(), { trainMbSize: 100, evaluator: quietEvaluator() });
+  const exp = b.trainStream.find((e) => e.classesInThisExperience.some((c) => c >= 5))!;
+  await assert.rejects(small.train(exp), /target class \d is outside the model's 5 outputs \(allowed: 0..4\); check numClasses/);
+});
+
+test('metric names follow Avalanche: {metric}/{phase}_phase/{stream}_stream/Task{task}/Exp{exp}', async () => {
+  await ready();
+  const b = await bench();
+  const s = tutorialStrategy(9);
+  await s.train(b.trainStream[0]);
+  const res = await s.eval(b.testStream.slice(0, 2));
+  assert.deepEqual(Object.keys(res).sort(), [
+    'Loss_Epoch/train_phase/train_stream/Task000',
+    'Loss_Exp/eval_phase/test_stream/Task000/Exp000',
+    'Loss_Exp/eval_phase/test_stream/Task000/Exp001',
+    'Loss_Stream/eval_phase/test_stream/Task000',
+    'Top1_Acc_Epoch/train_phase/train_stream/Task000',
+    'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000',
+    'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001',
+    'Top1_Acc_Stream/eval_phase/test_stream/Task000',
+  ]);
+  // Stream accuracy = sample-weighted mean of the experience accuracies.
+  const n0 = b.testStream[0].dataset.length;
+  const n1 = b.testStream[1].dataset.length;
+  const weighted = (res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'] * n0 + res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001'] * n1) / (n0 + n1);
+  assert.ok(Math.abs(weighted - res[ACC]) < 1e-6);
+  assert.equal(typeof metricName, 'function');
+});
+
+test('accuracy and loss metrics split by task label with multi-task benchmarks', async () => {
+  await ready();
+  const b = await SplitMNIST(5, { returnTaskId: true, seed: 1, source: 'bundled' });
+  const s = new Naive(new SimpleMLP({ seed: 1 }), new SGD({ lr: 0.01 }), new CrossEntropyLoss(), { trainMbSize: 500, evalMbSize: 500, evaluator: quietEvaluator() });
+  const res = await s.eval(b.testStream.slice(0, 3));
+  for (const t of [0, 1, 2]) {
+    assert.ok(`Top1_Acc_Stream/eval_phase/test_stream/Task00${t}` in res);
+    assert.ok(`Top1_Acc_Exp/eval_phase/test_stream/Task00${t}/Exp00${t}` in res);
+  }
+  // Accuracy on fixed predictions: an untrained model evaluated twice gives the same numbers.
+  assert.deepEqual(await s.eval(b.testStream.slice(0, 3)), res);
+});
