@@ -78,6 +78,80 @@ async function plainAutodiffThroughput(benchmark, repeats) {
   return median(rates);
 }
 
+/** Samples per second of a strategy over a stream, counting every sample it trained on (current + memory). */
+async function trainingRate(strategy, stream) {
+  let samples = 0;
+  strategy.plugins.push({ afterTrainingIteration: (s) => { samples += s.mbX.shape[0]; } });
+  const seconds = await timeIt(() => strategy.train(stream));
+  return { rate: samples / seconds, seconds, samples };
+}
+
+/** The tutorial's replay set-up: ParametricBuffer(500, 'class') updated by a CustomReplay-like plugin. */
+function tutorialReplay(seed, withReplay) {
+  const storage = new lib.ParametricBuffer({ maxSize: 500, groupby: 'class', seed });
+  const plugin = {
+    beforeTrainingExp(s) {
+      if (storage.buffer.length) s.dataloader = new lib.ReplayDataLoader(s.adaptedDataset, storage.buffer, { batchSize: s.trainMbSize, seed: s.makeSeed() });
+    },
+    afterTrainingExp(s) { storage.update(s); },
+  };
+  const model = new lib.SimpleMLP({ numClasses: 10, seed });
+  const strategy = new lib.Naive(model, new lib.Adam({ lr: 0.001 }), new lib.CrossEntropyLoss(), {
+    trainMbSize: 100, trainEpochs: 1, evalMbSize: 100, seed, evaluator: quietEvaluator(), plugins: withReplay ? [plugin] : [],
+  });
+  return { strategy, storage, model };
+}
+
+/** Replay toolkit figures: buffer update time, replay vs naive throughput, replay on full Fashion-MNIST. */
+async function replayBench(mnist, repeats) {
+  console.log('');
+  console.log('replay toolkit');
+  let fmnist = null;
+  try {
+    fmnist = await lib.SplitFMNIST({ nExperiences: 5, seed: 1, source: 'folder', datasetRoot: '/usr/share/datasets/fashion-mnist' });
+  } catch (e) {
+    console.log(`  Fashion-MNIST not available (${e.message.split('\n')[0]}): install Debian's dataset-fashion-mnist for these figures`);
+  }
+  if (fmnist) {
+    const exp = fmnist.trainStream[0];
+    const times = [];
+    for (let r = 0; r < repeats + 1; r++) {
+      const buffer = new lib.ParametricBuffer({ maxSize: 500, groupby: 'class', seed: r });
+      times.push(await timeIt(() => buffer.update({ experience: exp })) * 1000);
+    }
+    const t = median(times.slice(1));
+    console.log(`  ParametricBuffer(500, 'class') update, ${exp.dataset.length}-sample Fashion-MNIST experience: ${t.toFixed(1)} ms   target <= 50 ms`);
+  }
+  const naiveRates = [];
+  const replayRates = [];
+  for (let r = 0; r < repeats; r++) {
+    const naive = tutorialReplay(r, false);
+    naiveRates.push((await trainingRate(naive.strategy, mnist.trainStream)).rate);
+    naive.model.dispose();
+    const replay = tutorialReplay(r, true);
+    replayRates.push((await trainingRate(replay.strategy, mnist.trainStream)).rate);
+    replay.model.dispose();
+  }
+  const naive = median(naiveRates);
+  const replay = median(replayRates);
+  console.log(`  Naive training, tutorial replay settings (Adam, batch 100): ${Math.round(naive).toLocaleString('en-US')} samples/s`);
+  console.log(`  Replay training (50 current + 50 memory per batch):        ${Math.round(replay).toLocaleString('en-US')} samples/s`);
+  console.log(`  ratio replay / naive: ${(replay / naive).toFixed(2)}x   target >= 0.80x`);
+  if (fmnist) {
+    const { strategy, model } = tutorialReplay(1, true);
+    let last = {};
+    const seconds = await timeIt(async () => {
+      for (const exp of fmnist.trainStream) {
+        await strategy.train(exp);
+        last = await strategy.eval(fmnist.testStream);
+      }
+    });
+    const nTrain = fmnist.trainStream.reduce((a, e) => a + e.dataset.length, 0);
+    console.log(`  Replay over full Fashion-MNIST (5 experiences, ${nTrain} train samples, eval after each): ${seconds.toFixed(1)} s end to end, final stream accuracy ${last['Top1_Acc_Stream/eval_phase/test_stream/Task000'].toFixed(4)}`);
+    model.dispose();
+  }
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const info = await lib.initBackend({ backend: option('backend', undefined), verbose: false });
@@ -101,6 +175,8 @@ async function main() {
   console.log('');
   console.log(`ratio training / plain autodiff: ${(tutorial.train / plain).toFixed(2)}x`);
   console.log(`ratio evaluation / training:     ${(tutorial.eval / tutorial.train).toFixed(2)}x`);
+  await replayBench(benchmark, repeats);
+  console.log('');
   console.log(`tensors alive at the end: ${tf.memory().numTensors}`);
 }
 

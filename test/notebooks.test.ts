@@ -104,3 +104,24 @@ test('01-training-loop: the tutorial loop runs in the kernel: 5 experiences, str
   const saved = readOutputs(file).text;
   assert.match(saved, new RegExp(`after experience 4: stream accuracy ${accs[4].toFixed(4)}`));
 });
+
+test('02-buffers-and-replay: loaders, buffers and the custom replay plugin run in the kernel', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('02-'))!);
+  const { text } = execute(file);
+  // GroupBalancedDataLoader over 5 tasks, batch 20: 4 of each task.
+  assert.match(text, /\[0,0,0,0,1,1,1,1,2,2,2,2,3,3,3,3,4,4,4,4\]/);
+  const sizes = [...text.matchAll(/Max buffer size: (\d+), current size: (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.deepEqual(sizes, [[30, 0], ...Array(5).fill([30, 30]), [30, 0], ...Array(5).fill([30, 30])]);
+  const targets = [...text.matchAll(/class targets: \[([\d,]+)\]/g)].map((m) => m[1].split(',').map(Number));
+  assert.equal(targets.length, 10);
+  // The class-balanced buffer ends with 3 of each class; its groups say so too.
+  const last = targets[9];
+  for (let c = 0; c < 10; c++) assert.equal(last.filter((t) => t === c).length, 3, `class ${c}`);
+  assert.equal((text.match(/\(group \d\) -> size 3/g) ?? []).length, 10);
+  assert.equal((text.match(/Override the dataloader\./g) ?? []).length, 4);
+  assert.equal((text.match(/Buffer update\./g) ?? []).length, 5);
+  const accs = [...text.matchAll(/after experience (\d): stream accuracy (\d\.\d+)/g)].map((m) => Number(m[2]));
+  assert.equal(accs.length, 5);
+  assert.ok(accs[4] >= 0.7, `final replay accuracy ${accs[4]}`);
+  assert.match(text, /buffer: 500 samples; per class (\d: 50, ){9}\d: 50/);
+});

@@ -7,6 +7,7 @@ export * from './data';
 export * from './benchmarks';
 export * from './models';
 export * from './loaders';
+export * from './storage';
 export * from './training';
 export * from './evaluation';
 export { Random, setSeed, makeRandom } from './utils/random';

@@ -165,3 +165,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 export function currentBackend(): BackendInfo | null {
   return current;
 }
+
+/**
+ * Throws a clear error when no backend has been started, neither by `initBackend` nor by the user
+ * through tfjs. Called by the synchronous places that create tensors, so that tfjs does not silently
+ * start its default backend (the plain cpu one) instead of the chosen one.
+ */
+export function requireBackend(where: string): void {
+  if (current) return;
+  const engine = tf.engine() as unknown as { backendInstance?: unknown };
+  if (engine.backendInstance != null) return;
+  throw new Error(`${where}: no tensor backend started yet: run \`await initBackend()\` first (SplitMNIST, SplitFMNIST and the strategies do it for you)`);
+}

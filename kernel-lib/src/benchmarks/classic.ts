@@ -1,4 +1,5 @@
 /** The classic benchmarks of the tutorial: SplitMNIST and SplitFMNIST. */
+import { initBackend } from '../backend/backends';
 import { ClassificationDataset, Normalization } from '../data/dataset';
 import { DATA_SOURCES, LoadDatasetOptions, RawDataset, RawSplit } from '../data/idxDatasets';
 import { loadFashionMNIST, loadMNIST } from '../data/mnist';
@@ -81,12 +82,14 @@ function loadOptions(options: SplitOptions): LoadDatasetOptions {
 /**
  * Class-incremental MNIST: 10 classes split into `nExperiences` experiences, as Avalanche's
  * `SplitMNIST`. Call as `await SplitMNIST({ nExperiences: 5 })` or `await SplitMNIST(5, { returnTaskId: true })`.
- * Async because the data may have to be read or downloaded.
+ * Async because the data may have to be read or downloaded; it also starts the tensor backend
+ * (`initBackend`), so that data loaders and models can be used right after.
  */
 export async function SplitMNIST(nExperiencesOrOptions?: number | SplitOptions, options?: SplitOptions): Promise<NCBenchmark> {
   const opts = normalizeArgs('SplitMNIST', nExperiencesOrOptions, options);
   // Validate the split before loading any data.
   validateSplit(opts);
+  await initBackend();
   return buildSplit(await loadMNIST(loadOptions(opts)), opts, MNIST_NORMALIZATION);
 }
 
@@ -94,6 +97,7 @@ export async function SplitMNIST(nExperiencesOrOptions?: number | SplitOptions, 
 export async function SplitFMNIST(nExperiencesOrOptions?: number | SplitOptions, options?: SplitOptions): Promise<NCBenchmark> {
   const opts = normalizeArgs('SplitFMNIST', nExperiencesOrOptions, options);
   validateSplit(opts);
+  await initBackend();
   return buildSplit(await loadFashionMNIST(loadOptions(opts)), opts, FMNIST_NORMALIZATION);
 }
 

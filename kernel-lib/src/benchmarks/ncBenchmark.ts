@@ -147,7 +147,8 @@ export class NCBenchmark {
       const subset = data.subset(members[e]);
       const targets = subset.targets.map((c) => remap[c]);
       const taskLabels = new Int32Array(subset.length).fill(taskOf(e));
-      const dataset = subset.withLabels({ targets, taskLabels });
+      const experienceIds = new Int32Array(subset.length).fill(e);
+      const dataset = subset.withLabels({ targets, taskLabels, experienceIds });
       const previous = this.classesInExp.slice(0, e).flat();
       const current = this.classesInExp[e];
       stream.push({

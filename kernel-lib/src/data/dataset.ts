@@ -19,6 +19,8 @@ export interface ClassificationDatasetInit {
   taskLabels?: Int32Array;
   /** Index of each sample in the data set it was first taken from (default: 0..length-1). */
   sampleIds?: Int32Array;
+  /** Experience each sample came from (default: all -1, unknown). */
+  experienceIds?: Int32Array;
   /** Shape of one sample, e.g. [28, 28]. */
   sampleShape: number[];
   /** Normalisation applied by data loaders (default: none, x/255). */
@@ -35,6 +37,8 @@ export class ClassificationDataset {
   readonly taskLabels: Int32Array;
   /** Index of each sample in the original data set. */
   readonly sampleIds: Int32Array;
+  /** Experience each sample came from (-1 when unknown). */
+  readonly experienceIds: Int32Array;
   /** Shape of one sample, e.g. [28, 28]. */
   readonly sampleShape: number[];
   /** Number of values in one sample (the product of `sampleShape`). */
@@ -55,6 +59,9 @@ export class ClassificationDataset {
     const sampleIds = init.sampleIds ?? Int32Array.from({ length: n }, (_, i) => i);
     if (taskLabels.length !== n) throw new Error(`ClassificationDataset: taskLabels has ${taskLabels.length} entries, expected ${n}`);
     if (sampleIds.length !== n) throw new Error(`ClassificationDataset: sampleIds has ${sampleIds.length} entries, expected ${n}`);
+    const experienceIds = init.experienceIds ?? new Int32Array(n).fill(-1);
+    if (experienceIds.length !== n) throw new Error(`ClassificationDataset: experienceIds has ${experienceIds.length} entries, expected ${n}`);
+    this.experienceIds = experienceIds;
     const normalization = init.normalization ?? { mean: 0, std: 1 };
     if (!(normalization.std > 0)) throw new Error(`ClassificationDataset: normalization.std must be > 0, got ${normalization.std}`);
     this.images = init.images;
@@ -79,6 +86,29 @@ export class ClassificationDataset {
     return distinctSorted(this.taskLabels);
   }
 
+  /**
+   * Indices of the samples of each group, groups ascending: by class target, task label or
+   * experience id.
+   */
+  indicesBy(field: 'class' | 'task' | 'experience'): Map<number, Int32Array> {
+    const values = field === 'class' ? this.targets : field === 'task' ? this.taskLabels : this.experienceIds;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < values.length; i++) counts.set(values[i], (counts.get(values[i]) ?? 0) + 1);
+    const groups = new Map<number, Int32Array>();
+    const fill = new Map<number, number>();
+    for (const key of [...counts.keys()].sort((a, b) => a - b)) {
+      groups.set(key, new Int32Array(counts.get(key)!));
+      fill.set(key, 0);
+    }
+    for (let i = 0; i < values.length; i++) {
+      const k = values[i];
+      const pos = fill.get(k)!;
+      groups.get(k)![pos] = i;
+      fill.set(k, pos + 1);
+    }
+    return groups;
+  }
+
   /** A new data set holding copies of the samples at `indices`, in that order. */
   subset(indices: ArrayLike<number>): ClassificationDataset {
     const n = indices.length;
@@ -87,6 +117,7 @@ export class ClassificationDataset {
     const targets = new Int32Array(n);
     const taskLabels = new Int32Array(n);
     const sampleIds = new Int32Array(n);
+    const experienceIds = new Int32Array(n);
     for (let k = 0; k < n; k++) {
       const i = indices[k];
       if (!(i >= 0 && i < this.length)) throw new Error(`subset: index ${i} out of range [0, ${this.length})`);
@@ -94,16 +125,18 @@ export class ClassificationDataset {
       targets[k] = this.targets[i];
       taskLabels[k] = this.taskLabels[i];
       sampleIds[k] = this.sampleIds[i];
+      experienceIds[k] = this.experienceIds[i];
     }
-    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, sampleShape: this.sampleShape, normalization: this.normalization });
+    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, sampleShape: this.sampleShape, normalization: this.normalization });
   }
 
-  /** The same samples with other targets and/or task labels (pixels are shared, not copied). */
-  withLabels(labels: { targets?: Int32Array; taskLabels?: Int32Array }): ClassificationDataset {
+  /** The same samples with other targets, task labels or experience ids (pixels are shared, not copied). */
+  withLabels(labels: { targets?: Int32Array; taskLabels?: Int32Array; experienceIds?: Int32Array }): ClassificationDataset {
     return new ClassificationDataset({
       images: this.images,
       targets: labels.targets ?? this.targets,
       taskLabels: labels.taskLabels ?? this.taskLabels,
+      experienceIds: labels.experienceIds ?? this.experienceIds,
       sampleIds: this.sampleIds,
       sampleShape: this.sampleShape,
       normalization: this.normalization,
@@ -125,6 +158,11 @@ export class ClassificationDataset {
     }
   }
 
+  /** An empty data set with the sample shape and normalisation of `like`. */
+  static empty(like: { sampleShape: number[]; normalization: Normalization }): ClassificationDataset {
+    return new ClassificationDataset({ images: new Uint8Array(0), targets: new Int32Array(0), sampleShape: like.sampleShape, normalization: like.normalization });
+  }
+
   /** Concatenates data sets of the same sample shape and normalisation into a new one. */
   static concat(datasets: ClassificationDataset[]): ClassificationDataset {
     if (datasets.length === 0) throw new Error('ClassificationDataset.concat: datasets must not be empty');
@@ -139,15 +177,17 @@ export class ClassificationDataset {
     const targets = new Int32Array(n);
     const taskLabels = new Int32Array(n);
     const sampleIds = new Int32Array(n);
+    const experienceIds = new Int32Array(n);
     let offset = 0;
     for (const d of datasets) {
       images.set(d.images, offset * first.sampleSize);
       targets.set(d.targets, offset);
       taskLabels.set(d.taskLabels, offset);
       sampleIds.set(d.sampleIds, offset);
+      experienceIds.set(d.experienceIds, offset);
       offset += d.length;
     }
-    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, sampleShape: first.sampleShape, normalization: first.normalization });
+    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, sampleShape: first.sampleShape, normalization: first.normalization });
   }
 }
 

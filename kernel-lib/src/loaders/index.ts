@@ -1,2 +1,4 @@
 export * from './miniBatch';
 export * from './dataLoader';
+export * from './groupSampler';
+export * from './balancedLoaders';

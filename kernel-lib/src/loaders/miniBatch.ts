@@ -1,5 +1,6 @@
 /** The mini-batch a data loader yields: `[x, y, t]` tensors, plus host copies of the labels. */
 import * as tf from '@tensorflow/tfjs';
+import { requireBackend } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
 
 /**
@@ -29,6 +30,7 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
 
 /** Wraps host arrays into a `MiniBatch` (uploads them as new tensors). */
 export function makeMiniBatch(x: Float32Array, shape: [number, number], y: Int32Array, t: Int32Array): MiniBatch {
+  requireBackend('data loader');
   const batch = [tf.tensor2d(x, shape, 'float32'), tf.tensor1d(y, 'int32'), tf.tensor1d(t, 'int32')] as MiniBatch;
   batch.targetsHost = y;
   batch.taskLabelsHost = t;

@@ -4,6 +4,7 @@
  * GFLOP/s on the wasm backend against ~30 for plain ones. Initialised as PyTorch's `nn.Linear`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { requireBackend } from '../backend/backends';
 import { Random } from '../utils/random';
 import { checkInteger } from '../utils/validate';
 
@@ -58,6 +59,7 @@ export class Linear {
   /** Weight `[in, out]` and bias `[out]`, created on first access. */
   get variables(): [tf.Variable, tf.Variable] {
     if (!this.vars) {
+      requireBackend(`layer ${this.name}`);
       const init = this.initial!;
       this.vars = {
         w: tf.variable(tf.tensor2d(init.w, [this.inFeatures, this.outFeatures]), true, `${this.name}/weight_${this.uid}`),

@@ -4,3 +4,4 @@ export * from './optimizers';
 export * from './losses';
 export * from './template';
 export * from './strategies';
+export * from './replay';

@@ -235,9 +235,14 @@ export class BaseStrategy {
     this.adaptedDataset = this.experience!.dataset;
   }
 
+  /** A seed drawn from the strategy's generator, for plugins that shuffle (keeps runs repeatable). */
+  makeSeed(): number {
+    return this.random.nextSeed();
+  }
+
   /** The training data loader: shuffled mini-batches of `trainMbSize`. */
   makeTrainDataloader(): MiniBatchSource {
-    return new DataLoader(this.adaptedDataset!, { batchSize: this.trainMbSize, shuffle: true, seed: this.random.nextSeed() });
+    return new DataLoader(this.adaptedDataset!, { batchSize: this.trainMbSize, shuffle: true, seed: this.makeSeed() });
   }
 
   /** The evaluation data loader: mini-batches of `evalMbSize` in data set order. */

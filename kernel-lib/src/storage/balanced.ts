@@ -1,0 +1,215 @@
+/**
+ * Buffers split into groups with their own quota, as Avalanche's `BalancedExemplarsBuffer` and its
+ * subclasses `ExperienceBalancedBuffer`, `ClassBalancedBuffer` and `ParametricBuffer`.
+ */
+import { ClassificationDataset } from '../data/dataset';
+import { checkKnownOptions, checkOneOf } from '../utils/validate';
+import { BufferState, ExemplarsBuffer, checkBufferSize, experienceData } from './exemplarsBuffer';
+import { ReservoirSamplingBuffer } from './reservoir';
+import { ExemplarsSelectionStrategy, RandomExemplarsSelectionStrategy } from './selection';
+
+/** Options of the balanced buffers. */
+export interface BalancedBufferOptions {
+  /** The most samples kept, over all groups. */
+  maxSize: number;
+  /** Split `maxSize` over the groups seen so far (default true); else a fixed share of `totalNumGroups`. */
+  adaptiveSize?: boolean;
+  /** Number of groups expected overall; required when `adaptiveSize` is false. */
+  totalNumGroups?: number;
+  /** Seed of the random choices (default: drawn from the global generator). */
+  seed?: number | null;
+}
+
+/** A buffer made of per-group buffers, each with its quota. */
+export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
+  /** Group id → the group's buffer (with its own `.buffer`). */
+  readonly bufferGroups = new Map<number, ExemplarsBuffer>();
+  readonly adaptiveSize: boolean;
+  readonly totalNumGroups: number | null;
+  protected readonly seed: number | null | undefined;
+  private cache: { parts: ClassificationDataset[]; data: ClassificationDataset } | null = null;
+
+  constructor(options: BalancedBufferOptions) {
+    super(options.maxSize);
+    this.adaptiveSize = options.adaptiveSize ?? true;
+    if (!this.adaptiveSize) {
+      if (typeof options.totalNumGroups !== 'number' || !Number.isInteger(options.totalNumGroups) || options.totalNumGroups <= 0) {
+        throw new Error(`totalNumGroups must be a positive integer when adaptiveSize is false, got ${options.totalNumGroups}`);
+      }
+    }
+    this.totalNumGroups = options.totalNumGroups ?? null;
+    this.seed = options.seed;
+  }
+
+  /** The samples of every group, concatenated in group order. */
+  override get buffer(): ClassificationDataset {
+    const parts = [...this.bufferGroups.values()].map((g) => g.buffer).filter((b) => b.length > 0);
+    if (parts.length === 0) return super.buffer;
+    if (this.cache && this.cache.parts.length === parts.length && this.cache.parts.every((p, i) => p === parts[i])) return this.cache.data;
+    const data = parts.length === 1 ? parts[0] : ClassificationDataset.concat(parts);
+    this.cache = { parts, data };
+    return data;
+  }
+
+  override set buffer(_data: ClassificationDataset) {
+    throw new Error('the buffer of a balanced buffer is made of its groups: update or resize the groups instead');
+  }
+
+  /**
+   * Quota of each of `numGroups` groups: `maxSize` split evenly, the remainder to the first groups
+   * (adaptive); or `maxSize / totalNumGroups` each.
+   */
+  getGroupLengths(numGroups: number): number[] {
+    if (numGroups <= 0) return [];
+    if (!this.adaptiveSize) return new Array(numGroups).fill(Math.floor(this.maxSize / this.totalNumGroups!));
+    const base = Math.floor(this.maxSize / numGroups);
+    const rem = this.maxSize - base * numGroups;
+    return Array.from({ length: numGroups }, (_, i) => base + (i < rem ? 1 : 0));
+  }
+
+  resize(state: BufferState, newSize: number): void {
+    this.maxSize = checkBufferSize('newSize', newSize);
+    this.applyQuotas(state);
+  }
+
+  /** Gives each group its quota (groups in ascending id order). */
+  protected applyQuotas(state: BufferState): void {
+    const ids = [...this.bufferGroups.keys()].sort((a, b) => a - b);
+    const lengths = this.getGroupLengths(ids.length);
+    for (let i = 0; i < ids.length; i++) this.bufferGroups.get(ids[i])!.resize(state, lengths[i]);
+  }
+}
+
+/** One reservoir per experience, each with an equal share (Avalanche's `ExperienceBalancedBuffer`). */
+export class ExperienceBalancedBuffer extends BalancedExemplarsBuffer {
+  constructor(options: BalancedBufferOptions) {
+    checkKnownOptions('ExperienceBalancedBuffer', options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed']);
+    super(options);
+  }
+
+  update(state: BufferState): void {
+    const data = experienceData(state, 'ExperienceBalancedBuffer.update');
+    const expId = state.experience?.currentExperience ?? this.bufferGroups.size;
+    const group = new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + expId });
+    group.updateFromDataset(data);
+    this.bufferGroups.set(expId, group);
+    this.applyQuotas(state);
+  }
+}
+
+/** One reservoir per class seen, each with an equal share (Avalanche's `ClassBalancedBuffer`). */
+export class ClassBalancedBuffer extends BalancedExemplarsBuffer {
+  constructor(options: BalancedBufferOptions) {
+    checkKnownOptions('ClassBalancedBuffer', options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed']);
+    super(options);
+  }
+
+  update(state: BufferState): void {
+    const data = experienceData(state, 'ClassBalancedBuffer.update');
+    for (const [cls, indices] of data.indicesBy('class')) {
+      let group = this.bufferGroups.get(cls) as ReservoirSamplingBuffer | undefined;
+      if (!group) {
+        group = new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + cls });
+        this.bufferGroups.set(cls, group);
+      }
+      group.updateFromDataset(data.subset(indices));
+    }
+    this.applyQuotas(state);
+  }
+}
+
+/** A buffer whose samples are chosen by a selection strategy (one group of `ParametricBuffer`). */
+export class ParametricSingleBuffer extends ExemplarsBuffer {
+  readonly selectionStrategy: ExemplarsSelectionStrategy;
+
+  constructor(maxSize: number, selectionStrategy: ExemplarsSelectionStrategy) {
+    super(maxSize);
+    this.selectionStrategy = selectionStrategy;
+  }
+
+  update(state: BufferState): void {
+    this.updateFromDataset(state, experienceData(state, 'ParametricSingleBuffer.update'));
+  }
+
+  /** Adds `data` to the candidates and keeps the best `maxSize` by the selection strategy. */
+  updateFromDataset(state: BufferState, data: ClassificationDataset): void {
+    this.stored = this.stored && this.stored.length ? ClassificationDataset.concat([this.stored, data]) : data;
+    this.resize(state, this.maxSize);
+  }
+
+  resize(state: BufferState, newSize: number): void {
+    this.maxSize = checkBufferSize('newSize', newSize);
+    if (!this.stored) return;
+    if (this.stored.length <= newSize && this.stored.length > 0 && newSize > 0 && this.selectionSkippable()) return;
+    const order = this.selectionStrategy.makeSortedIndices(state, this.stored, newSize);
+    this.stored = this.stored.subset(order.slice(0, newSize));
+  }
+
+  /** Random selection of everything keeps everything: no need to reorder. */
+  private selectionSkippable(): boolean {
+    return this.selectionStrategy instanceof RandomExemplarsSelectionStrategy;
+  }
+}
+
+/** How `ParametricBuffer` groups samples. */
+export type GroupBy = null | 'class' | 'task' | 'experience';
+
+/** Allowed values of `groupby`. */
+export const GROUP_BY_VALUES: readonly GroupBy[] = [null, 'class', 'task', 'experience'];
+
+/** Options of `ParametricBuffer`. */
+export interface ParametricBufferOptions {
+  maxSize: number;
+  /** Group samples by class, task or experience (each group gets a share), or not at all (null, default). */
+  groupby?: GroupBy;
+  /** How to choose the samples kept in each group (default random). */
+  selectionStrategy?: ExemplarsSelectionStrategy;
+  /** Seed of the default random selection. */
+  seed?: number | null;
+}
+
+/**
+ * A buffer split into groups by `groupby`, each group's samples chosen by `selectionStrategy`
+ * (Avalanche's `ParametricBuffer`).
+ */
+export class ParametricBuffer extends BalancedExemplarsBuffer {
+  readonly groupby: GroupBy;
+  readonly selectionStrategy: ExemplarsSelectionStrategy;
+
+  constructor(options: ParametricBufferOptions) {
+    checkKnownOptions('ParametricBuffer', options, ['maxSize', 'groupby', 'selectionStrategy', 'seed']);
+    super({ maxSize: options.maxSize, seed: options.seed });
+    this.groupby = checkOneOf('groupby', options.groupby ?? null, GROUP_BY_VALUES);
+    const selection = options.selectionStrategy ?? new RandomExemplarsSelectionStrategy({ seed: options.seed });
+    if (typeof selection?.makeSortedIndices !== 'function') {
+      throw new Error('selectionStrategy must be an ExemplarsSelectionStrategy (e.g. new RandomExemplarsSelectionStrategy())');
+    }
+    this.selectionStrategy = selection;
+  }
+
+  update(state: BufferState): void {
+    const data = experienceData(state, 'ParametricBuffer.update');
+    const groups = this.makeGroups(state, data);
+    const ids = [...new Set([...this.bufferGroups.keys(), ...groups.keys()])].sort((a, b) => a - b);
+    const lengths = this.getGroupLengths(ids.length);
+    for (const [id, indices] of groups) {
+      const quota = lengths[ids.indexOf(id)];
+      let group = this.bufferGroups.get(id) as ParametricSingleBuffer | undefined;
+      if (!group) {
+        group = new ParametricSingleBuffer(quota, this.selectionStrategy);
+        this.bufferGroups.set(id, group);
+      }
+      group.maxSize = quota;
+      group.updateFromDataset(state, indices === null ? data : data.subset(indices));
+    }
+    this.applyQuotas(state);
+  }
+
+  private makeGroups(state: BufferState, data: ClassificationDataset): Map<number, Int32Array | null> {
+    if (this.groupby === null) return new Map([[0, null]]);
+    if (this.groupby === 'experience' && state.experience?.currentExperience !== undefined) {
+      return new Map([[state.experience.currentExperience, null]]);
+    }
+    return data.indicesBy(this.groupby);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './exemplarsBuffer';
+export * from './reservoir';
+export * from './selection';
+export * from './balanced';
