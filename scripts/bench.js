@@ -44,6 +44,7 @@ async function tutorialThroughput(benchmark, repeats) {
     });
     trainRates.push(nTrain / (await timeIt(() => strategy.train(benchmark.trainStream))));
     evalRates.push(nTest / (await timeIt(() => strategy.eval(benchmark.testStream))));
+    strategy.dispose();
     model.dispose();
   }
   return { train: median(trainRates), eval: median(evalRates) };
@@ -127,9 +128,11 @@ async function replayBench(mnist, repeats) {
   for (let r = 0; r < repeats; r++) {
     const naive = tutorialReplay(r, false);
     naiveRates.push((await trainingRate(naive.strategy, mnist.trainStream)).rate);
+    naive.strategy.dispose();
     naive.model.dispose();
     const replay = tutorialReplay(r, true);
     replayRates.push((await trainingRate(replay.strategy, mnist.trainStream)).rate);
+    replay.strategy.dispose();
     replay.model.dispose();
   }
   const naive = median(naiveRates);
@@ -148,8 +151,69 @@ async function replayBench(mnist, repeats) {
     });
     const nTrain = fmnist.trainStream.reduce((a, e) => a + e.dataset.length, 0);
     console.log(`  Replay over full Fashion-MNIST (5 experiences, ${nTrain} train samples, eval after each): ${seconds.toFixed(1)} s end to end, final stream accuracy ${last['Top1_Acc_Stream/eval_phase/test_stream/Task000'].toFixed(4)}`);
+    strategy.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Training throughput with every metric and logger of the tutorial's comprehensive example, against
+ * the default evaluator, in the same run. Both loggers' text goes to a sink; the text and TensorBoard
+ * files and the disk-usage metrics live in a fresh working folder (like a notebook's folder).
+ */
+async function evaluationBench(benchmark, repeats) {
+  const fs = require('fs');
+  const os = require('os');
+  const home = process.cwd();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'clnb-bench-'));
+  process.chdir(work);
+  const sink = () => {};
+  const makers = {
+    default: () => new lib.EvaluationPlugin(
+      lib.accuracyMetrics({ epoch: true, experience: true, stream: true }),
+      lib.lossMetrics({ epoch: true, experience: true, stream: true }),
+      { loggers: [new lib.InteractiveLogger({ write: sink })] }),
+    tutorial: () => new lib.EvaluationPlugin(
+      lib.accuracyMetrics({ minibatch: true, epoch: true, experience: true, stream: true }),
+      lib.lossMetrics({ minibatch: true, epoch: true, experience: true, stream: true }),
+      lib.timingMetrics({ epoch: true, epochRunning: true }),
+      lib.forgettingMetrics({ experience: true, stream: true }),
+      lib.cpuUsageMetrics({ experience: true }),
+      lib.confusionMatrixMetrics({ numClasses: 10, saveImage: false, stream: true }),
+      lib.diskUsageMetrics({ minibatch: true, epoch: true, experience: true, stream: true }),
+      { loggers: [new lib.InteractiveLogger({ write: sink }), new lib.TextLogger('log.txt'), new lib.TensorboardLogger()] }),
+  };
+  const rates = { default: [], tutorial: [] };
+  try {
+    for (let r = 0; r < repeats; r++) {
+      for (const kind of ['default', 'tutorial']) {
+        const model = new lib.SimpleMLP({ numClasses: 10, seed: r });
+        const strategy = new lib.Naive(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), {
+          trainMbSize: 500, trainEpochs: 1, evalMbSize: 100, seed: r, evaluator: makers[kind](),
+        });
+        let samples = 0;
+        let seconds = 0;
+        for (const exp of benchmark.trainStream) {
+          seconds += await timeIt(() => strategy.train(exp));
+          samples += exp.dataset.length;
+          await strategy.eval(benchmark.testStream);
+        }
+        rates[kind].push(samples / seconds);
+        strategy.dispose();
+        model.dispose();
+      }
+    }
+  } finally {
+    process.chdir(home);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const base = median(rates.default);
+  const full = median(rates.tutorial);
+  console.log('');
+  console.log('evaluation (tutorial loop, batch 500, training only; loggers to a sink, files in a fresh folder)');
+  console.log(`  default evaluator (accuracy, loss):                    ${Math.round(base).toLocaleString('en-US')} samples/s`);
+  console.log(`  every metric and logger of the comprehensive example:  ${Math.round(full).toLocaleString('en-US')} samples/s`);
+  console.log(`  ratio all metrics / default: ${(full / base).toFixed(2)}x   target >= 0.85x`);
 }
 
 async function main() {
@@ -175,6 +239,7 @@ async function main() {
   console.log('');
   console.log(`ratio training / plain autodiff: ${(tutorial.train / plain).toFixed(2)}x`);
   console.log(`ratio evaluation / training:     ${(tutorial.eval / tutorial.train).toFixed(2)}x`);
+  await evaluationBench(benchmark, repeats);
   await replayBench(benchmark, repeats);
   console.log('');
   console.log(`tensors alive at the end: ${tf.memory().numTensors}`);

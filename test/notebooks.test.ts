@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './helpers';
+import { decodeEventFile } from './eventFileDecoder';
 
 const root = path.resolve(__dirname, '..');
 const notebooksDir = path.join(root, 'notebooks');
@@ -124,4 +125,50 @@ test('02-buffers-and-replay: loaders, buffers and the custom replay plugin run i
   assert.equal(accs.length, 5);
   assert.ok(accs[4] >= 0.7, `final replay accuracy ${accs[4]}`);
   assert.match(text, /buffer: 500 samples; per class (\d: 50, ){9}\d: 50/);
+});
+
+test('03-comprehensive-evaluation: every tutorial metric, log.txt grows across two runs, the event file decodes', () => {
+  const source = path.join(notebooksDir, notebooks.find((n) => n.startsWith('03-'))!);
+  // A working folder inside the repository, so that the notebook resolves avalanche-ts as usual.
+  const work = path.join(root, 'out', `nbtest-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(work, { recursive: true });
+  const copy = path.join(work, path.basename(source));
+  fs.copyFileSync(source, copy);
+  try {
+    const first = execute(copy);
+    const size1 = fs.statSync(path.join(work, 'log.txt')).size;
+    const second = execute(copy);
+    const size2 = fs.statSync(path.join(work, 'log.txt')).size;
+    assert.ok(size1 > 1000 && size2 > size1, `log.txt ${size1} then ${size2} bytes`);
+    const log = fs.readFileSync(path.join(work, 'log.txt'), 'utf8');
+    assert.equal((log.match(/-- >> Start of training phase << --/g) ?? []).length, 10, 'both runs are in the log');
+    for (const { text } of [first, second]) {
+      assert.equal((text.match(/Start of experience: {2}\d/g) ?? []).length, 5);
+      assert.match(text, /^5 results, 37 metric names in the last one:/m);
+      for (const name of [
+        'Top1_Acc_MB/train_phase/train_stream/Task000', 'Loss_Epoch/train_phase/train_stream/Task000',
+        'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp004', 'Loss_Stream/eval_phase/test_stream/Task000',
+        'Time_Epoch/train_phase/train_stream/Task000', 'RunningTime_Epoch/train_phase/train_stream/Task000',
+        'ExperienceForgetting/eval_phase/test_stream/Task000/Exp000', 'StreamForgetting/eval_phase/test_stream',
+        'CPUUsage_Exp/eval_phase/test_stream/Task000/Exp002', 'ConfusionMatrix_Stream/eval_phase/test_stream',
+        'DiskUsage_MB/train_phase/train_stream/Task000', 'DiskUsage_Stream/eval_phase/test_stream/Task000',
+      ]) {
+        assert.ok(text.includes(`  ${name}\n`), `metric ${name} in the results`);
+      }
+      const rows = [...text.matchAll(/^ {2}after (\d): ((?:\d\.\d{4} ?){5})$/gm)];
+      assert.equal(rows.length, 5, 'a 5 x 5 accuracy matrix');
+      const final = Number(/final stream accuracy: (\d\.\d+)/.exec(text)![1]);
+      assert.ok(final > 0.12 && final < 0.35, `final stream accuracy ${final}`);
+    }
+    const eventFiles = fs.readdirSync(path.join(work, 'tb_data'));
+    assert.equal(eventFiles.length, 2, 'one event file per run');
+    const events = decodeEventFile(fs.readFileSync(path.join(work, 'tb_data', eventFiles[0])));
+    const tags = new Set(events.map((e) => e.tag).filter(Boolean));
+    assert.ok(tags.has('Top1_Acc_MB/train_phase/train_stream/Task000') && tags.has('StreamForgetting/eval_phase/test_stream'));
+    const mbSteps = events.filter((e) => e.tag === 'Top1_Acc_MB/train_phase/train_stream/Task000').map((e) => e.step);
+    assert.deepEqual(mbSteps, mbSteps.map((_, i) => i + 1), 'one minibatch scalar per training iteration, at its step');
+    assert.equal(events.filter((e) => e.image).length, 5, 'the confusion matrix as an image after each evaluation');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Adam, BaseStrategy, CrossEntropyLoss, EvaluationPlugin, Naive, ParametricBuffer, RandomExemplarsSelectionStrategy,
+  Adam, BaseStrategy, MetricResult, CrossEntropyLoss, EvaluationPlugin, Naive, ParametricBuffer, RandomExemplarsSelectionStrategy,
   Replay, ReplayDataLoader, ReplayPlugin, ReservoirSamplingBuffer, SGD, SimpleMLP, SplitMNIST, accuracyMetrics,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -29,13 +29,13 @@ test('the tutorial\'s CustomReplay (ParametricBuffer 500 by class, Adam 0.001, b
     trainMbSize: 100, trainEpochs: 1, evalMbSize: 100, plugins: [customReplay], evaluator: quiet(), seed: 1234,
   });
   const counts: number[] = [];
-  let res: Record<string, number> = {};
+  let res: Record<string, MetricResult> = {};
   for (const exp of scenario.trainStream) {
     await strategy.train(exp);
     res = await strategy.eval(scenario.testStream);
     counts.push(tf.memory().numTensors);
   }
-  assert.ok(res[ACC] >= 0.7, `final stream accuracy ${res[ACC]}`);
+  assert.ok((res[ACC] as number) >= 0.7, `final stream accuracy ${res[ACC]}`);
   // Epoch length set by the current data: 50 current + 50 memory per batch from the second experience.
   const perExp = iterations.map((it, i) => it - (iterations[i - 1] ?? 0));
   scenario.trainStream.forEach((exp, i) => assert.equal(perExp[i], Math.ceil(exp.dataset.length / (i === 0 ? 100 : 50))));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Adam, BaseStrategy, CrossEntropyLoss, DataLoader, EvaluationPlugin, Naive, SGD, SimpleMLP, SplitMNIST,
+  Adam, BaseStrategy, MetricResult, CrossEntropyLoss, DataLoader, EvaluationPlugin, Naive, SGD, SimpleMLP, SplitMNIST,
   StrategyPlugin, STRATEGY_EVENTS, accuracyMetrics, lossMetrics, NCBenchmark, metricName,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -97,7 +97,7 @@ test('no tensor leaks across experiences; same seed gives identical metrics; Nai
   const run = async (seed: number) => {
     const s = tutorialStrategy(seed);
     const counts: number[] = [];
-    const results: Record<string, number>[] = [];
+    const results: Record<string, MetricResult>[] = [];
     for (const exp of b.trainStream) {
       await s.train(exp);
       results.push(await s.eval(b.testStream));
@@ -112,11 +112,11 @@ test('no tensor leaks across experiences; same seed gives identical metrics; Nai
   assert.deepEqual(again.results, a.results);
   const other = await run(43);
   assert.notDeepEqual(other.results[4], a.results[4]);
-  const final = a.results[4][ACC];
+  const final = a.results[4][ACC] as number;
   assert.ok(final > 0.12 && final < 0.35, `final stream accuracy ${final}`);
   // With the tutorial's 4 SGD steps per experience, training moves the model toward the current experience.
   const loss4 = 'Loss_Exp/eval_phase/test_stream/Task000/Exp004';
-  assert.ok(a.results[4][loss4] < a.results[3][loss4], `loss on experience 4: ${a.results[3][loss4]} -> ${a.results[4][loss4]}`);
+  assert.ok((a.results[4][loss4] as number) < (a.results[3][loss4] as number), `loss on experience 4: ${a.results[3][loss4]} -> ${a.results[4][loss4]}`);
 });
 
 test('with enough steps an experience is learned (accuracy > 0.9 on its test data)', async () => {
@@ -127,7 +127,7 @@ test('with enough steps an experience is learned (accuracy > 0.9 on its test dat
   });
   await s.train(b.trainStream[0]);
   const res = await s.eval(b.testStream[0]);
-  assert.ok(res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'] > 0.9, JSON.stringify(res));
+  assert.ok((res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'] as number) > 0.9, JSON.stringify(res));
   s.model.dispose();
 });
 
@@ -208,8 +208,9 @@ test('metric names follow Avalanche: {metric}/{phase}_phase/{stream}_stream/Task
   // Stream accuracy = sample-weighted mean of the experience accuracies.
   const n0 = b.testStream[0].dataset.length;
   const n1 = b.testStream[1].dataset.length;
-  const weighted = (res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'] * n0 + res['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001'] * n1) / (n0 + n1);
-  assert.ok(Math.abs(weighted - res[ACC]) < 1e-6);
+  const acc = (name: string) => res[name] as number;
+  const weighted = (acc('Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000') * n0 + acc('Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001') * n1) / (n0 + n1);
+  assert.ok(Math.abs(weighted - acc(ACC)) < 1e-6);
   assert.equal(typeof metricName, 'function');
 });
 
@@ -224,4 +225,19 @@ test('accuracy and loss metrics split by task label with multi-task benchmarks',
   }
   // Accuracy on fixed predictions: an untrained model evaluated twice gives the same numbers.
   assert.deepEqual(await s.eval(b.testStream.slice(0, 3)), res);
+});
+
+test('strategy.dispose() and model.dispose() free every tensor a run made', async () => {
+  await ready();
+  const b = await bench();
+  const before = tf.memory().numTensors;
+  const model = new SimpleMLP({ seed: 8 });
+  const evaluator = new EvaluationPlugin(accuracyMetrics({ minibatch: true, epoch: true, experience: true, stream: true }), lossMetrics({ epochRunning: true, stream: true }));
+  const s = new Naive(model, new Adam({ lr: 0.001 }), new CrossEntropyLoss(), { trainMbSize: 500, evalMbSize: 500, evaluator, seed: 8 });
+  await s.train(b.trainStream.slice(0, 2));
+  await s.eval(b.testStream);
+  assert.ok(tf.memory().numTensors > before);
+  s.dispose();
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -10,4 +10,5 @@ export * from './loaders';
 export * from './storage';
 export * from './training';
 export * from './evaluation';
+export * from './display';
 export { Random, setSeed, makeRandom } from './utils/random';

@@ -1,16 +1,18 @@
 /**
  * `EvaluationPlugin`, as Avalanche's: runs the metrics at every strategy event, keeps the last
- * value of each metric name (and, with `collectAll`, every value), and hands the values to the
- * loggers.
+ * value of each metric name (and, with `collectAll`, every value), keeps the accuracy matrix, and
+ * hands the values to the loggers. The device values of one event are read in one transfer.
  */
+import * as tf from '@tensorflow/tfjs';
 import { STRATEGY_EVENTS, StrategyEvent } from '../training/events';
 import type { BaseStrategy, Evaluator } from '../training/template';
 import { checkKnownOptions } from '../utils/validate';
+import { AccuracyMatrix } from './accuracyMatrix';
 import type { StrategyLogger } from './loggers/logger';
 import { InteractiveLogger } from './loggers/interactiveLogger';
 import { accuracyMetrics } from './metrics/accuracy';
 import { lossMetrics } from './metrics/loss';
-import type { MetricValue } from './metricValue';
+import type { MetricEmission, MetricResult, MetricValue } from './metricValue';
 import { PluginMetric } from './pluginMetric';
 
 /** Options of `EvaluationPlugin` (its last argument). */
@@ -24,7 +26,7 @@ export interface EvaluationPluginOptions {
 /** Every value of a metric: steps and values. */
 export interface MetricHistory {
   x: number[];
-  values: number[];
+  values: MetricResult[];
 }
 
 /** The evaluation plugin: pass it to a strategy as `evaluator`. */
@@ -32,7 +34,9 @@ export class EvaluationPlugin implements Evaluator {
   readonly metrics: PluginMetric[];
   readonly loggers: StrategyLogger[];
   readonly collectAll: boolean;
-  private lastMetrics: Record<string, number> = {};
+  /** Accuracy on experience j after training experience i, from the `Top1_Acc_Exp` values. */
+  readonly accuracyMatrix = new AccuracyMatrix();
+  private lastMetrics: Record<string, MetricResult> = {};
   private allMetrics: Record<string, MetricHistory> = {};
 
   /** `new EvaluationPlugin(accuracyMetrics({...}), lossMetrics({...}), { loggers: [...] })`. */
@@ -65,7 +69,7 @@ export class EvaluationPlugin implements Evaluator {
   }
 
   /** The last value of every metric name. */
-  getLastMetrics(): Record<string, number> {
+  getLastMetrics(): Record<string, MetricResult> {
     return { ...this.lastMetrics };
   }
 
@@ -77,16 +81,23 @@ export class EvaluationPlugin implements Evaluator {
     return out;
   }
 
-  /** Forgets the collected values. */
+  /** Frees the tensors the metrics hold (the collected values stay readable). */
+  dispose(): void {
+    for (const m of this.metrics) m.dispose();
+  }
+
+  /** Forgets the collected values and the accuracy matrix. */
   reset(): void {
     this.lastMetrics = {};
     this.allMetrics = {};
+    this.accuracyMatrix.clear();
   }
 
   /** Runs the metrics for `event`, records their values and calls the loggers (async only if a logger is). */
   private handle(event: StrategyEvent, strategy: BaseStrategy): void | Promise<void> {
-    const values: MetricValue[] = [];
-    for (const metric of this.metrics) values.push(...metric.onEvent(event, strategy));
+    const emissions: MetricEmission[] = [];
+    for (const metric of this.metrics) emissions.push(...metric.onEvent(event, strategy));
+    const values = resolve(emissions);
     for (const v of values) {
       this.lastMetrics[v.name] = v.value;
       if (this.collectAll) {
@@ -94,16 +105,39 @@ export class EvaluationPlugin implements Evaluator {
         h.x.push(v.xPlot);
         h.values.push(v.value);
       }
+      this.accuracyMatrix.record(v, strategy);
     }
     const pending: Promise<void>[] = [];
     for (const logger of this.loggers) {
-      if (logger.logSingleMetric) values.forEach((v) => logger.logSingleMetric!(v));
+      if (logger.logSingleMetric) values.forEach((v) => logger.logSingleMetric!(v, strategy));
       const hook = logger[event];
       const result = hook ? hook.call(logger, strategy, values) : undefined;
       if (result && typeof (result as Promise<void>).then === 'function') pending.push(result as Promise<void>);
     }
     if (pending.length) return Promise.all(pending).then(() => undefined);
   }
+}
+
+/** Turns emissions into values, reading every pending device tensor in one transfer. */
+export function resolve(emissions: MetricEmission[]): MetricValue[] {
+  const tensors: tf.Tensor[] = [];
+  for (const e of emissions) if (e.tensor && !tensors.includes(e.tensor)) tensors.push(e.tensor);
+  const data = new Map<tf.Tensor, Float32Array>();
+  if (tensors.length) {
+    const flat = tf.tidy(() => tf.concat(tensors.map((t) => tf.cast(t.reshape([-1]), 'float32'))).dataSync() as Float32Array);
+    let offset = 0;
+    for (const t of tensors) {
+      data.set(t, flat.subarray(offset, offset + t.size));
+      offset += t.size;
+    }
+  }
+  return emissions.map((e) => {
+    let value: MetricResult;
+    if (e.tensor) value = e.finish ? e.finish(data.get(e.tensor)!) : data.get(e.tensor)![0];
+    else if (e.value !== undefined) value = e.value;
+    else throw new Error(`metric ${e.name} emitted neither a value nor a tensor`);
+    return e.meta ? { name: e.name, value, xPlot: e.xPlot, meta: e.meta } : { name: e.name, value, xPlot: e.xPlot };
+  });
 }
 
 /** Avalanche's default evaluator: accuracy and loss per epoch, experience and stream, with an `InteractiveLogger`. */

@@ -1,14 +1,41 @@
-/** Metric values and Avalanche's metric naming scheme. */
-import type { BaseStrategy } from '../training/template';
+/** Metric values, Avalanche's metric naming scheme, and values still waiting on the device. */
+import type * as tf from '@tensorflow/tfjs';
+import type { BaseStrategy, MetricResult } from '../training/template';
+
+export type { MetricResult };
 
 /** One emitted value of a metric, as Avalanche's `MetricValue`. */
 export interface MetricValue {
   /** Full name, e.g. `Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp002`. */
   name: string;
   /** The value. */
-  value: number;
+  value: MetricResult;
   /** Step on the x axis: training iterations so far (Avalanche's `x_plot`). */
   xPlot: number;
+  /** Extra facts for loggers and plots (e.g. a matrix's class names). */
+  meta?: MetricMeta;
+}
+
+/** Extra facts about a value, for loggers and plots. */
+export interface MetricMeta {
+  /** Names of the classes along a matrix's rows and columns. */
+  classNames?: string[];
+  /** Whether the metric asked for an image (Avalanche's `save_image`). */
+  saveImage?: boolean;
+}
+
+/**
+ * A value as a metric emits it: ready (`value`), or still on the device (`tensor`, turned into the
+ * value by `finish` once read). The evaluation plugin reads every pending tensor of an event in one
+ * transfer, so a batch costs at most one device read however many metrics it has.
+ */
+export interface MetricEmission {
+  name: string;
+  xPlot: number;
+  value?: MetricResult;
+  tensor?: tf.Tensor;
+  finish?: (data: Float32Array) => MetricResult;
+  meta?: MetricMeta;
 }
 
 /**
@@ -24,6 +51,12 @@ export function metricName(base: string, strategy: BaseStrategy, task: number | 
   if (task !== null) name += `/Task${pad3(task)}`;
   if (addExperience && strategy.experience) name += `/Exp${pad3(strategy.experience.currentExperience)}`;
   return name;
+}
+
+/** The task label of the current experience (0 when it has several), as Avalanche's `phase_and_task`. */
+export function experienceTask(strategy: BaseStrategy): number {
+  const labels = strategy.experience?.taskLabels ?? [0];
+  return labels.length === 1 ? labels[0] : 0;
 }
 
 function pad3(n: number): string {

@@ -1,18 +1,25 @@
 /**
  * Running sums kept on the device, per task label: adding a batch costs tensor ops but no device
- * read; the values are read once, when a metric is emitted.
+ * read; the values are read when a metric is emitted, together with the other metrics' values.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Per-task running sums (a device scalar each) with host-side counts. */
+/** A per-task result still on the device. */
+export interface PendingTaskResult {
+  task: number;
+  tensor: tf.Tensor;
+  finish: (data: Float32Array) => number;
+}
+
+/** Per-task running sums (a device tensor each, scalar or vector) with host-side counts. */
 export class TaskSums {
-  private sums = new Map<number, tf.Scalar>();
+  private sums = new Map<number, tf.Tensor>();
   private counts = new Map<number, number>();
 
-  /** Adds `value` (a scalar tensor, not disposed here) with weight `count` to task `task`. */
-  add(task: number, value: tf.Scalar, count: number): void {
+  /** Adds `value` (a tensor, not disposed here) with weight `count` to task `task`. */
+  add(task: number, value: tf.Tensor, count: number): void {
     const prev = this.sums.get(task);
-    this.sums.set(task, tf.keep(prev ? tf.add(prev, value) : tf.clone(value)) as tf.Scalar);
+    this.sums.set(task, tf.keep(prev ? tf.add(prev, value) : tf.clone(value)));
     prev?.dispose();
     this.counts.set(task, (this.counts.get(task) ?? 0) + count);
   }
@@ -22,14 +29,27 @@ export class TaskSums {
     return this.counts.size === 0;
   }
 
-  /** Sum / count per task, read from the device in one transfer. */
-  means(): Map<number, number> {
-    const tasks = [...this.sums.keys()].sort((a, b) => a - b);
-    const out = new Map<number, number>();
-    if (tasks.length === 0) return out;
-    const values = tf.tidy(() => tf.stack(tasks.map((t) => this.sums.get(t)!)).dataSync());
-    tasks.forEach((t, i) => out.set(t, values[i] / this.counts.get(t)!));
-    return out;
+  /** The tasks seen, ascending. */
+  get tasks(): number[] {
+    return [...this.sums.keys()].sort((a, b) => a - b);
+  }
+
+  /** The device sum of a task (owned by this object until the next reset). */
+  sum(task: number): tf.Tensor | undefined {
+    return this.sums.get(task);
+  }
+
+  /** The host count of a task. */
+  count(task: number): number {
+    return this.counts.get(task) ?? 0;
+  }
+
+  /** Sum / count of each (scalar) task sum, still on the device. */
+  pendingMeans(): PendingTaskResult[] {
+    return this.tasks.map((task) => {
+      const count = this.counts.get(task)!;
+      return { task, tensor: this.sums.get(task)!, finish: (data: Float32Array) => data[0] / count };
+    });
   }
 
   /** Forgets everything and frees the tensors. */
@@ -43,6 +63,11 @@ export class TaskSums {
 /** Host task labels of the current mini-batch (read from the device only if the loader gave none). */
 export function hostTaskLabels(batch: { taskLabelsHost?: Int32Array; 2: tf.Tensor }): Int32Array {
   return batch.taskLabelsHost ?? Int32Array.from(batch[2].dataSync());
+}
+
+/** Host targets of the current mini-batch (read from the device only if the loader gave none). */
+export function hostTargets(batch: { targetsHost?: Int32Array; 1: tf.Tensor }): Int32Array {
+  return batch.targetsHost ?? Int32Array.from(batch[1].dataSync());
 }
 
 /** The distinct values of a small integer array, ascending. */

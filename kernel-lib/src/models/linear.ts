@@ -61,10 +61,14 @@ export class Linear {
     if (!this.vars) {
       requireBackend(`layer ${this.name}`);
       const init = this.initial!;
+      // tf.variable shares the initial tensor's data: dispose the initial tensor itself.
+      const w = tf.tensor2d(init.w, [this.inFeatures, this.outFeatures]);
+      const b = tf.tensor1d(init.b);
       this.vars = {
-        w: tf.variable(tf.tensor2d(init.w, [this.inFeatures, this.outFeatures]), true, `${this.name}/weight_${this.uid}`),
-        b: tf.variable(tf.tensor1d(init.b), true, `${this.name}/bias_${this.uid}`),
+        w: tf.variable(w, true, `${this.name}/weight_${this.uid}`),
+        b: tf.variable(b, true, `${this.name}/bias_${this.uid}`),
       };
+      tf.dispose([w, b]);
       this.initial = null;
     }
     return [this.vars.w, this.vars.b];

@@ -19,9 +19,14 @@ import { Optimizer } from './optimizers';
 /** A plugin: a class instance or a plain object with any of the event hooks. */
 export type Plugin = StrategyCallbacks<BaseStrategy>;
 
+/** A metric's result: a number, or a matrix (the confusion matrix). */
+export type MetricResult = number | number[][];
+
 /** The evaluator: a plugin that also returns the last metric values. */
 export interface Evaluator extends Plugin {
-  getLastMetrics(): Record<string, number>;
+  getLastMetrics(): Record<string, MetricResult>;
+  /** Frees the evaluator's tensors. */
+  dispose?(): void;
 }
 
 /** A criterion object or a plain function `(logits, targets) => loss`. */
@@ -110,6 +115,8 @@ export class BaseStrategy {
   mbIt = 0;
   /** Set to true by a plugin to end the current epoch early. */
   stopTraining = false;
+  /** Index of the last experience trained on (null before any training). */
+  lastTrainedExperience: number | null = null;
 
   private readonly random: Random;
   private readonly backend?: string;
@@ -155,7 +162,7 @@ export class BaseStrategy {
    * Trains on one experience or a list of them and returns the last metric values.
    * Optimizer state is reset at the start of each experience, as Avalanche does.
    */
-  async train(experiences: Experience | Experience[]): Promise<Record<string, number>> {
+  async train(experiences: Experience | Experience[]): Promise<Record<string, MetricResult>> {
     await initBackend({ backend: this.backend });
     const list = Array.isArray(experiences) ? experiences : [experiences];
     if (list.length === 0) throw new Error('train: experiences must not be empty');
@@ -172,7 +179,7 @@ export class BaseStrategy {
   }
 
   /** Evaluates on every experience of a stream (or one experience) and returns the last metric values. */
-  async eval(stream: Experience | Experience[]): Promise<Record<string, number>> {
+  async eval(stream: Experience | Experience[]): Promise<Record<string, MetricResult>> {
     await initBackend({ backend: this.backend });
     const list = Array.isArray(stream) ? stream : [stream];
     if (list.length === 0) throw new Error('eval: stream must not be empty');
@@ -222,6 +229,7 @@ export class BaseStrategy {
       await this.trigger('afterTrainingEpoch');
     }
     this.clock.trainExpCounter += 1;
+    this.lastTrainedExperience = experience.currentExperience;
     await this.trigger('afterTrainingExp');
   }
 
@@ -233,6 +241,15 @@ export class BaseStrategy {
   /** Sets `adaptedDataset` for evaluation. */
   protected evalDatasetAdaptation(): void {
     this.adaptedDataset = this.experience!.dataset;
+  }
+
+  /**
+   * Frees the tensors the strategy holds: the optimizer state and the evaluator's running sums.
+   * The model is the caller's: dispose it with `model.dispose()`.
+   */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.evaluator.dispose?.();
   }
 
   /** A seed drawn from the strategy's generator, for plugins that shuffle (keeps runs repeatable). */

@@ -1,12 +1,11 @@
 /**
- * `InteractiveLogger`, as Avalanche's: a progress bar per training epoch and per evaluated
- * experience, then the metric values emitted at the end of each epoch, experience and stream.
- * Readable in a terminal and in a notebook (the bar redraws in place with `\r`).
+ * `InteractiveLogger`, as Avalanche's: a `TextLogger` on stdout plus a progress bar per training
+ * epoch and per evaluated experience. Readable in a terminal and in a notebook (the bar redraws in
+ * place with `\r`).
  */
 import type { BaseStrategy } from '../../training/template';
-import type { MetricValue } from '../metricValue';
 import { ProgressBar } from './progressBar';
-import type { StrategyLogger } from './logger';
+import { TextLogger } from './textLogger';
 
 /** Options of `InteractiveLogger`. */
 export interface InteractiveLoggerOptions {
@@ -17,24 +16,13 @@ export interface InteractiveLoggerOptions {
 }
 
 /** Prints training and evaluation progress and metric values. */
-export class InteractiveLogger implements StrategyLogger {
-  private readonly write: (text: string) => void;
+export class InteractiveLogger extends TextLogger {
   private readonly showBar: boolean;
   private bar: ProgressBar | null = null;
 
   constructor(options: InteractiveLoggerOptions = {}) {
-    this.write = options.write ?? ((text) => process.stdout.write(text));
+    super(options.write ? { write: options.write } : process.stdout);
     this.showBar = options.progressBar ?? true;
-  }
-
-  private line(text: string): void {
-    this.write(`${text}\n`);
-  }
-
-  private printMetrics(values: MetricValue[]): void {
-    for (const v of [...values].sort((a, b) => a.name.localeCompare(b.name))) {
-      this.line(`\t${v.name} = ${formatValue(v.value)}`);
-    }
   }
 
   private startBar(strategy: BaseStrategy): void {
@@ -46,15 +34,6 @@ export class InteractiveLogger implements StrategyLogger {
     this.bar = null;
   }
 
-  beforeTraining(): void {
-    this.line('-- >> Start of training phase << --');
-  }
-
-  beforeTrainingExp(strategy: BaseStrategy): void {
-    const exp = strategy.experience!;
-    this.line(`-- Starting training on experience ${exp.currentExperience} (Task ${exp.taskLabel}) from ${exp.originStream.name} stream --`);
-  }
-
   beforeTrainingEpoch(strategy: BaseStrategy): void {
     this.startBar(strategy);
   }
@@ -63,28 +42,13 @@ export class InteractiveLogger implements StrategyLogger {
     this.bar?.update();
   }
 
-  afterTrainingEpoch(strategy: BaseStrategy, values: MetricValue[]): void {
+  override afterTrainingEpoch(strategy: BaseStrategy): void {
     this.endBar();
-    this.line(`Epoch ${strategy.epoch} ended.`);
-    this.printMetrics(values);
+    super.afterTrainingEpoch(strategy);
   }
 
-  afterTrainingExp(_strategy: BaseStrategy, values: MetricValue[]): void {
-    this.printMetrics(values);
-  }
-
-  afterTraining(_strategy: BaseStrategy, values: MetricValue[]): void {
-    this.printMetrics(values);
-    this.line('-- >> End of training phase << --');
-  }
-
-  beforeEval(): void {
-    this.line('-- >> Start of eval phase << --');
-  }
-
-  beforeEvalExp(strategy: BaseStrategy): void {
-    const exp = strategy.experience!;
-    this.line(`-- Starting eval on experience ${exp.currentExperience} (Task ${exp.taskLabel}) from ${exp.originStream.name} stream --`);
+  override beforeEvalExp(strategy: BaseStrategy): void {
+    super.beforeEvalExp(strategy);
     this.startBar(strategy);
   }
 
@@ -92,19 +56,8 @@ export class InteractiveLogger implements StrategyLogger {
     this.bar?.update();
   }
 
-  afterEvalExp(strategy: BaseStrategy, values: MetricValue[]): void {
+  override afterEvalExp(strategy: BaseStrategy): void {
     this.endBar();
-    const exp = strategy.experience!;
-    this.line(`> Eval on experience ${exp.currentExperience} (Task ${exp.taskLabel}) from ${exp.originStream.name} stream ended.`);
-    this.printMetrics(values);
+    super.afterEvalExp(strategy);
   }
-
-  afterEval(_strategy: BaseStrategy, values: MetricValue[]): void {
-    this.line('-- >> End of eval phase << --');
-    this.printMetrics(values);
-  }
-}
-
-function formatValue(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(4);
 }

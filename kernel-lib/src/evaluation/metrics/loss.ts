@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
-import { PluginMetric, TaskAccumulator } from '../pluginMetric';
+import { experienceTask } from '../metricValue';
+import { AccumulatorResult, GranularityOptions, PluginMetric, TaskAccumulator, checkSelected, selectMetrics } from '../pluginMetric';
 import { TaskSums } from '../taskSums';
 
 /**
@@ -14,13 +15,11 @@ export class LossAccumulator implements TaskAccumulator {
 
   update(strategy: BaseStrategy): void {
     const n = strategy.mbatch![0].shape[0];
-    const labels = strategy.experience?.taskLabels ?? [0];
-    const task = labels.length === 1 ? labels[0] : 0;
-    tf.tidy(() => this.sums.add(task, tf.mul(strategy.loss!, n) as tf.Scalar, n));
+    tf.tidy(() => this.sums.add(experienceTask(strategy), tf.mul(strategy.loss!, n), n));
   }
 
-  result(): Map<number, number> {
-    return this.sums.means();
+  results(): AccumulatorResult[] {
+    return this.sums.pendingMeans();
   }
 
   reset(): void {
@@ -28,25 +27,21 @@ export class LossAccumulator implements TaskAccumulator {
   }
 }
 
-/** Which losses to emit (Avalanche's `loss_metrics` flags). */
-export interface LossMetricsOptions {
-  minibatch?: boolean;
-  epoch?: boolean;
-  epochRunning?: boolean;
-  experience?: boolean;
-  stream?: boolean;
-}
+/** Which losses to emit (Avalanche's `loss_metrics` flags): `Loss_MB`, `Loss_Epoch`, `RunningLoss_Epoch`, `Loss_Exp`, `Loss_Stream`. */
+export type LossMetricsOptions = GranularityOptions;
+
+const FLAGS = ['minibatch', 'epoch', 'epochRunning', 'experience', 'stream'] as const;
 
 /** The loss metrics selected by the flags. */
 export function lossMetrics(options: LossMetricsOptions = {}): PluginMetric[] {
-  checkKnownOptions('lossMetrics', options, ['minibatch', 'epoch', 'epochRunning', 'experience', 'stream']);
-  const metrics: PluginMetric[] = [];
-  const make = (name: string, mode: 'train' | 'eval', resetAt: PluginMetric['resetAt'], emitAt: PluginMetric['emitAt']) =>
-    metrics.push(new PluginMetric({ name, mode, resetAt, emitAt }, new LossAccumulator()));
-  if (options.minibatch) make('Loss_MB', 'train', 'iteration', 'iteration');
-  if (options.epoch) make('Loss_Epoch', 'train', 'epoch', 'epoch');
-  if (options.epochRunning) make('RunningLoss_Epoch', 'train', 'epoch', 'iteration');
-  if (options.experience) make('Loss_Exp', 'eval', 'experience', 'experience');
-  if (options.stream) make('Loss_Stream', 'eval', 'stream', 'stream');
+  checkKnownOptions('lossMetrics', options, FLAGS);
+  const metrics = selectMetrics(
+    'lossMetrics',
+    options,
+    FLAGS,
+    { minibatch: 'Loss_MB', epoch: 'Loss_Epoch', epochRunning: 'RunningLoss_Epoch', experience: 'Loss_Exp', stream: 'Loss_Stream' },
+    () => new LossAccumulator(),
+  );
+  checkSelected('lossMetrics', metrics, FLAGS);
   return metrics;
 }

@@ -1,0 +1,73 @@
+/**
+ * The protobuf messages of TensorBoard event files (TensorFlow's `Event` and `Summary`, the fields
+ * used here, with their field numbers), encoded with protobufjs.
+ */
+import * as protobuf from 'protobufjs';
+
+const root = protobuf.Root.fromJSON({
+  nested: {
+    tensorflow: {
+      nested: {
+        Event: {
+          fields: {
+            wallTime: { type: 'double', id: 1 },
+            step: { type: 'int64', id: 2 },
+            fileVersion: { type: 'string', id: 3 },
+            summary: { type: 'Summary', id: 5 },
+          },
+        },
+        Summary: {
+          fields: { value: { rule: 'repeated', type: 'Value', id: 1 } },
+          nested: {
+            Image: {
+              fields: {
+                height: { type: 'int32', id: 1 },
+                width: { type: 'int32', id: 2 },
+                colorspace: { type: 'int32', id: 3 },
+                encodedImageString: { type: 'bytes', id: 4 },
+              },
+            },
+            Value: {
+              fields: {
+                tag: { type: 'string', id: 1 },
+                simpleValue: { type: 'float', id: 2 },
+                image: { type: 'Image', id: 4 },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+const EventType = root.lookupType('tensorflow.Event');
+
+/** An image for an image summary (PNG bytes). */
+export interface SummaryImage {
+  height: number;
+  width: number;
+  /** 1 grey, 3 RGB, 4 RGBA. */
+  colorspace: number;
+  encodedImageString: Uint8Array;
+}
+
+/** The fields of an `Event` written here. */
+export interface EventFields {
+  wallTime: number;
+  step?: number;
+  fileVersion?: string;
+  summary?: { value: Array<{ tag: string; simpleValue?: number; image?: SummaryImage }> };
+}
+
+/** Encodes an `Event` message. */
+export function encodeEvent(event: EventFields): Uint8Array {
+  const error = EventType.verify(event);
+  if (error) throw new Error(`encodeEvent: ${error}`);
+  return EventType.encode(EventType.create(event)).finish();
+}
+
+/** Decodes an `Event` message (used to read files back). */
+export function decodeEvent(bytes: Uint8Array): EventFields {
+  return EventType.toObject(EventType.decode(bytes), { longs: Number, bytes: Array }) as EventFields;
+}

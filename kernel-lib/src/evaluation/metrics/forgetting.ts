@@ -1,0 +1,147 @@
+/**
+ * Forgetting and backward transfer, as Avalanche's `forgetting_metrics` and `bwt_metrics`: the
+ * accuracy on an experience right after training on it, minus its accuracy now (BWT is the opposite).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { StrategyEvent } from '../../training/events';
+import type { BaseStrategy } from '../../training/template';
+import { checkKnownOptions } from '../../utils/validate';
+import { MetricEmission, experienceTask, metricName } from '../metricValue';
+import { PluginMetric, checkSelected } from '../pluginMetric';
+
+/** Accuracy per evaluated experience, right after training on it ("initial") and at the last evaluation. */
+export class ForgettingTracker {
+  readonly initial = new Map<number, number>();
+  readonly last = new Map<number, number>();
+  private trainExp: number | null = null;
+  private correct: tf.Scalar | null = null;
+  private count = 0;
+
+  /** Follows the strategy; returns the experience just evaluated at `afterEvalExp`. */
+  onEvent(event: StrategyEvent, strategy: BaseStrategy): number | null {
+    switch (event) {
+      case 'beforeTrainingExp':
+        this.trainExp = strategy.experience!.currentExperience;
+        break;
+      case 'beforeEval':
+        this.last.clear();
+        break;
+      case 'beforeEvalExp':
+        this.clearAccuracy();
+        break;
+      case 'afterEvalIteration': {
+        const batch = strategy.mbatch!;
+        const hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(strategy.mbOutput!, 1), tf.cast(batch[1], 'int32')), 'float32')));
+        const next = this.correct ? tf.add(this.correct, hits) : tf.clone(hits);
+        tf.dispose([hits, this.correct].filter((t): t is tf.Scalar => t != null));
+        this.correct = next as tf.Scalar;
+        this.count += batch[0].shape[0];
+        break;
+      }
+      case 'afterEvalExp': {
+        const exp = strategy.experience!.currentExperience;
+        const accuracy = this.count ? this.correct!.dataSync()[0] / this.count : 0;
+        this.clearAccuracy();
+        if (this.trainExp === exp) this.initial.set(exp, accuracy);
+        else this.last.set(exp, accuracy);
+        return exp;
+      }
+      default:
+    }
+    return null;
+  }
+
+  /** Forgetting of experience `k` (initial - last), or null when it has no initial or last value. */
+  forgetting(k: number): number | null {
+    return this.initial.has(k) && this.last.has(k) ? this.initial.get(k)! - this.last.get(k)! : null;
+  }
+
+  /** Frees the running accuracy. */
+  dispose(): void {
+    this.clearAccuracy();
+  }
+
+  private clearAccuracy(): void {
+    this.correct?.dispose();
+    this.correct = null;
+    this.count = 0;
+  }
+}
+
+/** Forgetting (or BWT, with sign -1) of each evaluated experience trained before (`ExperienceForgetting`). */
+export class ExperienceForgetting extends PluginMetric {
+  readonly name: string;
+  private readonly tracker = new ForgettingTracker();
+
+  constructor(private readonly sign: 1 | -1 = 1) {
+    super();
+    this.name = sign === 1 ? 'ExperienceForgetting' : 'ExperienceBWT';
+  }
+
+  override dispose(): void {
+    this.tracker.dispose();
+  }
+
+  onEvent(event: StrategyEvent, strategy: BaseStrategy): MetricEmission[] {
+    const exp = this.tracker.onEvent(event, strategy);
+    if (exp === null) return [];
+    const f = this.tracker.forgetting(exp);
+    if (f === null) return [];
+    return [{ name: metricName(this.name, strategy, experienceTask(strategy), true), value: this.sign * f, xPlot: strategy.clock.trainIterations }];
+  }
+}
+
+/** Mean forgetting (or BWT) over the evaluated experiences of a stream (`StreamForgetting`, 0 when none). */
+export class StreamForgetting extends PluginMetric {
+  readonly name: string;
+  private readonly tracker = new ForgettingTracker();
+  private values: number[] = [];
+
+  constructor(private readonly sign: 1 | -1 = 1) {
+    super();
+    this.name = sign === 1 ? 'StreamForgetting' : 'StreamBWT';
+  }
+
+  override dispose(): void {
+    this.tracker.dispose();
+  }
+
+  onEvent(event: StrategyEvent, strategy: BaseStrategy): MetricEmission[] {
+    if (event === 'beforeEval') this.values = [];
+    const exp = this.tracker.onEvent(event, strategy);
+    if (exp !== null) {
+      const f = this.tracker.forgetting(exp);
+      if (f !== null) this.values.push(f);
+    }
+    if (event !== 'afterEval') return [];
+    const mean = this.values.length ? this.values.reduce((a, b) => a + b, 0) / this.values.length : 0;
+    return [{ name: metricName(this.name, strategy, null, false), value: this.sign * mean, xPlot: strategy.clock.trainIterations }];
+  }
+}
+
+/** Options of `forgettingMetrics` and `bwtMetrics`. */
+export interface ForgettingOptions {
+  /** Per evaluated experience (`ExperienceForgetting/.../Exp001`). */
+  experience?: boolean;
+  /** Mean over the stream (`StreamForgetting/eval_phase/test_stream`). */
+  stream?: boolean;
+}
+
+function make(familyName: string, options: ForgettingOptions, sign: 1 | -1): PluginMetric[] {
+  checkKnownOptions(familyName, options, ['experience', 'stream']);
+  const metrics: PluginMetric[] = [];
+  if (options.experience) metrics.push(new ExperienceForgetting(sign));
+  if (options.stream) metrics.push(new StreamForgetting(sign));
+  checkSelected(familyName, metrics, ['experience', 'stream']);
+  return metrics;
+}
+
+/** Forgetting metrics: `ExperienceForgetting` and `StreamForgetting`. */
+export function forgettingMetrics(options: ForgettingOptions = {}): PluginMetric[] {
+  return make('forgettingMetrics', options, 1);
+}
+
+/** Backward transfer (the opposite of forgetting): `ExperienceBWT` and `StreamBWT`. */
+export function bwtMetrics(options: ForgettingOptions = {}): PluginMetric[] {
+  return make('bwtMetrics', options, -1);
+}
