@@ -216,6 +216,52 @@ async function evaluationBench(benchmark, repeats) {
   console.log(`  ratio all metrics / default: ${(full / base).toFixed(2)}x   target >= 0.85x`);
 }
 
+/** Display figures: chart SVG time, a 10,000-point chart, and the live plot's cost to training. */
+async function displayBench(benchmark, repeats) {
+  const h = (n) => ({ x: Array.from({ length: n }, (_, i) => i), values: Array.from({ length: n }, (_, i) => Math.sin(i / 50)), trainedExperience: new Array(n).fill(0) });
+  const small = lib.learningCurves({ 'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000': h(5), 'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001': h(5) }, { metric: 'Top1_Acc_Exp' });
+  const matrix = lib.accuracyMatrixChart({ trainedOn: [0, 1, 2, 3, 4], evaluatedOn: [0, 1, 2, 3, 4], values: [0, 1, 2, 3, 4].map((i) => [0, 1, 2, 3, 4].map((j) => (j <= i ? 0.9 - 0.1 * (i - j) : 0))) });
+  const big = lib.learningCurves({ 'Loss_MB/train_phase/train_stream/Task000': h(10000) }, { metric: 'Loss_MB' });
+  const timeSvg = async (spec, n) => {
+    await lib.renderSvg(spec); // warm-up
+    const times = [];
+    for (let i = 0; i < n; i++) times.push((await timeIt(() => lib.renderSvg(spec))) * 1000);
+    return median(times);
+  };
+  console.log('');
+  console.log('display');
+  console.log(`  chart SVG in Node (learning curves, after warm-up): ${(await timeSvg(small, 9)).toFixed(1)} ms   target <= 100 ms`);
+  console.log(`  chart SVG in Node (5 x 5 accuracy matrix):          ${(await timeSvg(matrix, 9)).toFixed(1)} ms   target <= 100 ms`);
+  console.log(`  10,000-point chart SVG in Node:                     ${(await timeSvg(big, 5)).toFixed(1)} ms   target <= 300 ms`);
+
+  // Live plot: Naive with minibatch metrics, with and without a LivePlotLogger (bundles to a sink).
+  const rates = { without: [], with: [] };
+  let renders = 0;
+  for (let r = 0; r < repeats; r++) {
+    for (const kind of ['without', 'with']) {
+      const live = kind === 'with' ? new lib.LivePlotLogger({ sink: () => {} }) : null;
+      const evaluator = new lib.EvaluationPlugin(lib.accuracyMetrics({ minibatch: true, epoch: true }), lib.lossMetrics({ minibatch: true, epoch: true }), { loggers: live ? [live] : [] });
+      const model = new lib.SimpleMLP({ numClasses: 10, seed: r });
+      const strategy = new lib.Naive(model, new lib.Adam({ lr: 0.001 }), new lib.CrossEntropyLoss(), { trainMbSize: 100, evaluator, seed: r });
+      const samples = benchmark.trainStream.reduce((a, e) => a + e.dataset.length, 0);
+      const seconds = await timeIt(() => strategy.train(benchmark.trainStream));
+      rates[kind].push(samples / seconds);
+      if (live) {
+        await live.flush();
+        renders = live.renders;
+        await live.close();
+      }
+      strategy.dispose();
+      model.dispose();
+    }
+  }
+  const without = median(rates.without);
+  const withLive = median(rates.with);
+  console.log(`  training with a live plot (${renders} redraws in the last run, <= 2/s, SVG in a worker thread): ${Math.round(withLive).toLocaleString('en-US')} samples/s`);
+  console.log(`  training without it:                                          ${Math.round(without).toLocaleString('en-US')} samples/s`);
+  console.log(`  cost of the live plot: ${((1 - withLive / without) * 100).toFixed(1)}% of training throughput   target <= 5%`);
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const info = await lib.initBackend({ backend: option('backend', undefined), verbose: false });
@@ -240,6 +286,7 @@ async function main() {
   console.log(`ratio training / plain autodiff: ${(tutorial.train / plain).toFixed(2)}x`);
   console.log(`ratio evaluation / training:     ${(tutorial.eval / tutorial.train).toFixed(2)}x`);
   await evaluationBench(benchmark, repeats);
+  await displayBench(benchmark, repeats);
   await replayBench(benchmark, repeats);
   console.log('');
   console.log(`tensors alive at the end: ${tf.memory().numTensors}`);

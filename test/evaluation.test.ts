@@ -98,7 +98,7 @@ test('accuracy and loss: minibatch, running and epoch values on fixed prediction
   s.fire('afterTrainingEpoch');
   close(last(plugin)['Top1_Acc_Epoch/train_phase/train_stream/Task000'], 4 / 6);
   close(last(plugin)['Loss_Epoch/train_phase/train_stream/Task000'], 9 / 6);
-  assert.deepEqual(plugin.getAllMetrics()['Top1_Acc_MB/train_phase/train_stream/Task000'], { x: [1, 2], values: [0.5, 1] });
+  assert.deepEqual(plugin.getAllMetrics()['Top1_Acc_MB/train_phase/train_stream/Task000'], { x: [1, 2], values: [0.5, 1], trainedExperience: [null, null] });
 });
 
 test('minibatch metrics read the device once per batch, however many there are', async () => {

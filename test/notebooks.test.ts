@@ -59,7 +59,7 @@ function registerKernel(): string {
   return dir;
 }
 
-function execute(notebook: string): { text: string; problems: string[] } {
+function execute(notebook: string): { text: string; problems: string[]; cells: Cell[] } {
   const version = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, 'Jupyter nbconvert is not installed: apt-get install jupyter-nbconvert python3-nbclient (see README)');
   const dataDir = registerKernel();
@@ -171,4 +171,30 @@ test('03-comprehensive-evaluation: every tutorial metric, log.txt grows across t
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('04-looking-inside-the-buffer: charts as full MIME bundles (Vega-Lite, SVG, HTML), exemplars, tables, Plotly', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('04-'))!);
+  const { text, cells } = execute(file);
+  const displays = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'display_data');
+  const charts = displays.filter((o) => o.data?.['application/vnd.vegalite.v5+json']);
+  assert.ok(charts.length >= 9, `${charts.length} Vega-Lite charts`);
+  for (const chart of charts) {
+    const svg = join(chart.data!['image/svg+xml']);
+    assert.ok(svg.startsWith('<svg') && svg.includes('role-mark'), 'an SVG rendered in Node with marks');
+    assert.match(join(chart.data!['text/html']), /^<img src="data:image\/svg\+xml;base64,/);
+  }
+  // The live plot ended as one output (updated in place), holding every minibatch value.
+  const live = charts.find((o) => join(o.data!['text/plain']).includes('Naive, live'))!;
+  const liveRows = (live.data!['application/vnd.vegalite.v5+json'] as unknown as { data: { values: unknown[] } }).data.values;
+  // Every point: Loss_MB and Top1_Acc_MB for each of the ~81 iterations (7,996 samples / 100), plus the 5 stream accuracies.
+  assert.ok(liveRows.length >= 2 * 80 + 5, `${liveRows.length} live points`);
+  assert.equal(charts.filter((o) => join(o.data!['text/plain']).includes('Naive, live')).length, 1);
+  const grid = displays.find((o) => join(o.data?.['text/plain']).startsWith('<exemplar grid'))!;
+  assert.equal((join(grid.data!['text/html']).match(/<img alt="class \d"/g) ?? []).length, 10);
+  assert.ok(grid.data!['image/png']);
+  assert.match(text, /#\s+sample id\s+class\s+task\s+experience/);
+  assert.ok(displays.some((o) => o.data?.['application/vnd.plotly.v1+json']));
+  const accs = /final stream accuracy: Naive (\d\.\d+), Replay (\d\.\d+)/.exec(text)!;
+  assert.ok(Number(accs[1]) < 0.35 && Number(accs[2]) > Number(accs[1]) + 0.2, `Naive ${accs[1]}, Replay ${accs[2]}`);
 });

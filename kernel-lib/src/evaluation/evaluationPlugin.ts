@@ -23,10 +23,12 @@ export interface EvaluationPluginOptions {
   collectAll?: boolean;
 }
 
-/** Every value of a metric: steps and values. */
+/** Every value of a metric: steps, values, and the last trained experience when each was emitted. */
 export interface MetricHistory {
   x: number[];
   values: MetricResult[];
+  /** Index of the last trained experience at each value (null before any training). */
+  trainedExperience: (number | null)[];
 }
 
 /** The evaluation plugin: pass it to a strategy as `evaluator`. */
@@ -37,6 +39,7 @@ export class EvaluationPlugin implements Evaluator {
   /** Accuracy on experience j after training experience i, from the `Top1_Acc_Exp` values. */
   readonly accuracyMatrix = new AccuracyMatrix();
   private lastMetrics: Record<string, MetricResult> = {};
+  private lastMeta: Record<string, MetricValue['meta']> = {};
   private allMetrics: Record<string, MetricHistory> = {};
 
   /** `new EvaluationPlugin(accuracyMetrics({...}), lossMetrics({...}), { loggers: [...] })`. */
@@ -73,11 +76,16 @@ export class EvaluationPlugin implements Evaluator {
     return { ...this.lastMetrics };
   }
 
+  /** Extra facts of the last value of a metric (e.g. a confusion matrix's class names). */
+  getLastMeta(name: string): MetricValue['meta'] {
+    return this.lastMeta[name];
+  }
+
   /** Every value of every metric name (`collectAll`), with its step. */
   getAllMetrics(): Record<string, MetricHistory> {
     if (!this.collectAll) throw new Error('getAllMetrics: this EvaluationPlugin was created with collectAll: false');
     const out: Record<string, MetricHistory> = {};
-    for (const [k, v] of Object.entries(this.allMetrics)) out[k] = { x: [...v.x], values: [...v.values] };
+    for (const [k, v] of Object.entries(this.allMetrics)) out[k] = { x: [...v.x], values: [...v.values], trainedExperience: [...v.trainedExperience] };
     return out;
   }
 
@@ -89,6 +97,7 @@ export class EvaluationPlugin implements Evaluator {
   /** Forgets the collected values and the accuracy matrix. */
   reset(): void {
     this.lastMetrics = {};
+    this.lastMeta = {};
     this.allMetrics = {};
     this.accuracyMatrix.clear();
   }
@@ -100,10 +109,12 @@ export class EvaluationPlugin implements Evaluator {
     const values = resolve(emissions);
     for (const v of values) {
       this.lastMetrics[v.name] = v.value;
+      if (v.meta) this.lastMeta[v.name] = v.meta;
       if (this.collectAll) {
-        const h = (this.allMetrics[v.name] ??= { x: [], values: [] });
+        const h = (this.allMetrics[v.name] ??= { x: [], values: [], trainedExperience: [] });
         h.x.push(v.xPlot);
         h.values.push(v.value);
+        h.trainedExperience.push(strategy.lastTrainedExperience);
       }
       this.accuracyMatrix.record(v, strategy);
     }

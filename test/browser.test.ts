@@ -1,0 +1,150 @@
+/**
+ * What a person sees: Debian's classic Jupyter notebook server on 127.0.0.1 shows a saved notebook's
+ * charts in headless Chromium (driven by playwright-core); and a page with vega-embed and plotly.js
+ * served from node_modules renders every kind of chart without a console error. Screenshots are kept
+ * in out/test-artifacts/.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { chromium, Browser } from 'playwright-core';
+import {
+  accuracyMatrixChart, compareRuns, confusionMatrixChart, learningCurves, bufferClassHistogram, ParametricBuffer,
+  SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory,
+} from 'avalanche-ts';
+import { tempDir } from './helpers';
+
+const root = path.resolve(__dirname, '..');
+const artifacts = path.join(root, 'out', 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function launch(): Promise<Browser> {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (see README)`);
+  // playwright starts Chromium headless with a fresh temporary profile of its own.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http.get(url, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 500); }).on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+test('classic Jupyter notebook shows the saved charts of 04-looking-inside-the-buffer in Chromium', { timeout: 180_000 }, async () => {
+  const version = spawnSync('jupyter', ['notebook', '--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0, 'the classic notebook server is missing: apt-get install jupyter-notebook (see README)');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const port = await freePort();
+  const jupyterDir = tempDir('clnb-jupyter-');
+  spawnSync(process.execPath, [path.join(root, 'scripts', 'register-kernel.js'), '--data-dir', jupyterDir]);
+  const server: ChildProcess = spawn('jupyter', [
+    'notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
+    '--NotebookApp.token=', '--NotebookApp.password=', `--notebook-dir=${path.join(root, 'notebooks')}`,
+  ], { env: { ...process.env, JUPYTER_DATA_DIR: jupyterDir, JUPYTER_RUNTIME_DIR: tempDir('clnb-rt-') }, stdio: 'ignore' });
+  let browser: Browser | null = null;
+  try {
+    await waitFor(`http://127.0.0.1:${port}/api`, 30_000);
+    browser = await launch();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/notebooks/04-looking-inside-the-buffer.ipynb`, { waitUntil: 'load' });
+    await page.waitForSelector('.output_area img[src^="data:image/svg+xml"]', { timeout: 30_000 });
+    // Browser-side callbacks: the test's TypeScript has no DOM library, so elements are typed loosely.
+    type Img = { complete: boolean; naturalWidth: number; naturalHeight: number };
+    const images = await page.$$eval('.output_area img[src^="data:image/svg+xml"]', (imgs) =>
+      (imgs as unknown as Img[]).map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight })));
+    assert.ok(images.length >= 9, `${images.length} charts shown`);
+    for (const img of images) assert.ok(img.complete && img.width > 100 && img.height > 100, `a chart drawn at ${img.width}x${img.height}`);
+    const exemplars = await page.$$eval('.output_area img[src^="data:image/png"]', (imgs) => (imgs as unknown as Img[]).filter((i) => i.naturalWidth > 0).length);
+    assert.ok(exemplars >= 10, `${exemplars} exemplar rows drawn`);
+    await page.locator('.output_area img[src^="data:image/svg+xml"]').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(artifacts, 'classic-notebook-04.png'), fullPage: false });
+  } finally {
+    await browser?.close();
+    server.kill('SIGTERM');
+  }
+});
+
+test('vega-embed and plotly.js from node_modules render every chart kind with no console error', { timeout: 180_000 }, async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const h = (v: number[]): MetricHistory => ({ x: v.map((_, i) => i * 10), values: v, trainedExperience: v.map((_, i) => i) });
+  const history = {
+    'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000': h([0.9, 0.5, 0.3]),
+    'Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001': h([0.1, 0.8, 0.4]),
+    'Top1_Acc_Stream/eval_phase/test_stream/Task000': h([0.3, 0.6, 0.5]),
+  };
+  const benchmark = await SplitMNIST(5, { seed: 1, source: 'bundled' });
+  const buffer = new ParametricBuffer({ maxSize: 50, groupby: 'class', seed: 1 });
+  const tracked = trackBuffer(buffer);
+  benchmark.trainStream.forEach((experience) => buffer.update({ experience }));
+  const specs = [
+    learningCurves(history, { metric: 'Top1_Acc_Exp' }),
+    accuracyMatrixChart({ trainedOn: [0, 1], evaluatedOn: [0, 1], values: [[0.9, 0.1], [0.5, 0.8]] }),
+    confusionMatrixChart([[3, 1], [0, 4]], { classNames: ['a', 'b'] }),
+    compareRuns({ A: history, B: history }),
+    sideBySide(bufferClassHistogram(buffer), tracked.compositionChart()),
+  ];
+  const plotly = await toMimeBundle(new PlotlyFigure([{ y: [1, 3, 2], type: 'scatter' }]));
+  const nm = path.join(root, 'node_modules');
+  const page = `<!doctype html><html><head>
+<script src="/nm/vega/build/vega.min.js"></script><script src="/nm/vega-lite/build/vega-lite.min.js"></script>
+<script src="/nm/vega-embed/build/vega-embed.min.js"></script></head><body>
+${specs.map((_, i) => `<div id="chart${i}"></div>`).join('\n')}
+${plotly['text/html']}
+<script>
+const specs = ${JSON.stringify(specs)};
+window.rendered = Promise.all(specs.map((s, i) => vegaEmbed('#chart' + i, s, { renderer: 'svg', actions: false }))).then(() => true);
+</script></body></html>`;
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    if (url === '/favicon.ico') return void res.writeHead(204).end();
+    const file = path.join(nm, path.normalize(url.replace(/^\/nm\//, '')));
+    if (!url.startsWith('/nm/') || !file.startsWith(nm) || !fs.existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/javascript' }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  let browser: Browser | null = null;
+  try {
+    browser = await launch();
+    const tab = await browser.newPage({ viewport: { width: 1000, height: 1600 } });
+    const errors: string[] = [];
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+    await tab.evaluate(() => (globalThis as unknown as { rendered: Promise<unknown> }).rendered);
+    for (let i = 0; i < specs.length; i++) {
+      const marks = await tab.$$eval(`#chart${i} svg .role-mark`, (els) => els.length);
+      assert.ok(marks > 0, `chart ${i} has marks`);
+    }
+    assert.ok((await tab.$$eval('.main-svg', (els) => els.length)) > 0, 'plotly drew its figure');
+    await tab.screenshot({ path: path.join(artifacts, 'vega-embed-and-plotly.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    server.close();
+  }
+});
