@@ -28,8 +28,9 @@ class FakeStrategy {
     return this.mbatch![1];
   }
 
-  fire(event: StrategyEvent) {
-    return (this.plugin as unknown as Record<string, (s: unknown) => unknown>)[event](this);
+  /** Fires an event and waits for the plugin (values are read from the device asynchronously). */
+  async fire(event: StrategyEvent) {
+    await (this.plugin as unknown as Record<string, (s: unknown) => unknown>)[event](this);
   }
 
   setExperience(index: number, stream: 'train' | 'test', task = 0) {
@@ -45,33 +46,33 @@ class FakeStrategy {
     this.loss = tf.scalar(loss);
   }
 
-  trainIteration(y: number[], pred: number[], loss: number) {
-    this.fire('beforeTrainingIteration');
+  async trainIteration(y: number[], pred: number[], loss: number) {
+    await this.fire('beforeTrainingIteration');
     this.batch(y, pred, loss);
     this.clock.trainIterations += 1;
-    this.fire('afterTrainingIteration');
+    await this.fire('afterTrainingIteration');
   }
 
-  evalExperience(index: number, y: number[], pred: number[], loss = 1, numClasses = 4) {
+  async evalExperience(index: number, y: number[], pred: number[], loss = 1, numClasses = 4) {
     this.setExperience(index, 'test');
-    this.fire('beforeEvalExp');
-    this.fire('beforeEvalIteration');
+    await this.fire('beforeEvalExp');
+    await this.fire('beforeEvalIteration');
     this.batch(y, pred, loss, numClasses);
-    this.fire('afterEvalIteration');
-    this.fire('afterEvalExp');
+    await this.fire('afterEvalIteration');
+    await this.fire('afterEvalExp');
   }
 
-  trainExperience(index: number) {
+  async trainExperience(index: number) {
     this.isTraining = true;
     this.setExperience(index, 'train');
-    this.fire('beforeTraining');
-    this.fire('beforeTrainingExp');
-    this.fire('beforeTrainingEpoch');
-    this.trainIteration([0, 1], [0, 1], 0.5);
-    this.fire('afterTrainingEpoch');
+    await this.fire('beforeTraining');
+    await this.fire('beforeTrainingExp');
+    await this.fire('beforeTrainingEpoch');
+    await this.trainIteration([0, 1], [0, 1], 0.5);
+    await this.fire('afterTrainingEpoch');
     this.lastTrainedExperience = index;
-    this.fire('afterTrainingExp');
-    this.fire('afterTraining');
+    await this.fire('afterTrainingExp');
+    await this.fire('afterTraining');
   }
 }
 
@@ -83,19 +84,19 @@ test('accuracy and loss: minibatch, running and epoch values on fixed prediction
   const plugin = new EvaluationPlugin(accuracyMetrics({ minibatch: true, epoch: true, epochRunning: true }), lossMetrics({ minibatch: true, epoch: true, epochRunning: true }));
   const s = new FakeStrategy(plugin);
   s.setExperience(0, 'train');
-  s.fire('beforeTraining');
-  s.fire('beforeTrainingExp');
-  s.fire('beforeTrainingEpoch');
-  s.trainIteration([0, 1, 2, 3], [0, 1, 0, 0], 2.0); // 2/4 correct
+  await s.fire('beforeTraining');
+  await s.fire('beforeTrainingExp');
+  await s.fire('beforeTrainingEpoch');
+  await s.trainIteration([0, 1, 2, 3], [0, 1, 0, 0], 2.0); // 2/4 correct
   close(last(plugin)['Top1_Acc_MB/train_phase/train_stream/Task000'], 0.5, 'MB acc 1');
   close(last(plugin)['Top1_RunningAcc_Epoch/train_phase/train_stream/Task000'], 0.5);
-  s.trainIteration([1, 1], [1, 1], 0.5); // 2/2 correct
+  await s.trainIteration([1, 1], [1, 1], 0.5); // 2/2 correct
   const r = last(plugin);
   close(r['Top1_Acc_MB/train_phase/train_stream/Task000'], 1, 'MB acc 2');
   close(r['Top1_RunningAcc_Epoch/train_phase/train_stream/Task000'], 4 / 6, 'running acc');
   close(r['Loss_MB/train_phase/train_stream/Task000'], 0.5);
   close(r['RunningLoss_Epoch/train_phase/train_stream/Task000'], (2 * 4 + 0.5 * 2) / 6, 'running loss');
-  s.fire('afterTrainingEpoch');
+  await s.fire('afterTrainingEpoch');
   close(last(plugin)['Top1_Acc_Epoch/train_phase/train_stream/Task000'], 4 / 6);
   close(last(plugin)['Loss_Epoch/train_phase/train_stream/Task000'], 9 / 6);
   assert.deepEqual(plugin.getAllMetrics()['Top1_Acc_MB/train_phase/train_stream/Task000'], { x: [1, 2], values: [0.5, 1], trainedExperience: [null, null] });
@@ -109,21 +110,26 @@ test('minibatch metrics read the device once per batch, however many there are',
   );
   const s = new FakeStrategy(plugin);
   s.setExperience(0, 'train');
-  s.fire('beforeTrainingEpoch');
-  const proto = tf.Tensor.prototype as unknown as { dataSync: () => unknown };
-  const original = proto.dataSync;
+  await s.fire('beforeTrainingEpoch');
+  const proto = tf.Tensor.prototype as unknown as { dataSync: () => unknown; data: () => unknown };
+  const originals = { dataSync: proto.dataSync, data: proto.data };
   let reads = 0;
   proto.dataSync = function (this: tf.Tensor) {
     reads += 1;
-    return original.call(this);
+    return originals.dataSync.call(this);
+  };
+  proto.data = function (this: tf.Tensor) {
+    reads += 1;
+    return originals.data.call(this);
   };
   try {
-    s.fire('beforeTrainingIteration');
+    await s.fire('beforeTrainingIteration');
     s.batch([0, 1, 2], [0, 2, 2], 1);
     reads = 0;
-    s.fire('afterTrainingIteration');
+    await s.fire('afterTrainingIteration');
   } finally {
-    proto.dataSync = original;
+    proto.dataSync = originals.dataSync;
+    proto.data = originals.data;
   }
   assert.equal(reads, 1);
   close(last(plugin)['Top1_ClassAcc_MB/train_phase/train_stream/Task000/2'], 1);
@@ -134,23 +140,23 @@ test('accuracy per task label; experience and stream accuracy; trained-experienc
   await ready();
   const plugin = new EvaluationPlugin(accuracyMetrics({ experience: true, stream: true, trainedExperience: true }));
   const s = new FakeStrategy(plugin);
-  s.trainExperience(0);
+  await s.trainExperience(0);
   s.isTraining = false;
-  s.fire('beforeEval');
-  s.evalExperience(0, [0, 1, 2, 3], [0, 1, 2, 0]); // 0.75
-  s.evalExperience(1, [0, 1], [1, 0]); // 0
-  s.fire('afterEval');
+  await s.fire('beforeEval');
+  await s.evalExperience(0, [0, 1, 2, 3], [0, 1, 2, 0]); // 0.75
+  await s.evalExperience(1, [0, 1], [1, 0]); // 0
+  await s.fire('afterEval');
   let r = last(plugin);
   close(r['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'], 0.75);
   close(r['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp001'], 0);
   close(r['Top1_Acc_Stream/eval_phase/test_stream/Task000'], 3 / 6);
   close(r['Accuracy_On_Trained_Experiences/eval_phase/test_stream/Task000'], 0.75, 'only experience 0 was trained');
-  s.trainExperience(1);
+  await s.trainExperience(1);
   s.isTraining = false;
-  s.fire('beforeEval');
-  s.evalExperience(0, [0, 1], [0, 0]);
-  s.evalExperience(1, [0, 1], [0, 1]);
-  s.fire('afterEval');
+  await s.fire('beforeEval');
+  await s.evalExperience(0, [0, 1], [0, 0]);
+  await s.evalExperience(1, [0, 1], [0, 1]);
+  await s.fire('afterEval');
   r = last(plugin);
   close(r['Accuracy_On_Trained_Experiences/eval_phase/test_stream/Task000'], 3 / 4);
   assert.deepEqual(plugin.accuracyMatrix.get(), { trainedOn: [0, 1], evaluatedOn: [0, 1], values: [[0.75, 0], [0.5, 1]] });
@@ -161,10 +167,10 @@ test('accuracy per task label; experience and stream accuracy; trained-experienc
   const m = new FakeStrategy(multi);
   m.isTraining = false;
   m.setExperience(0, 'test');
-  m.fire('beforeEvalExp');
+  await m.fire('beforeEvalExp');
   m.batch([0, 1, 2, 3], [0, 1, 2, 0], 1, 4, [0, 0, 1, 1]);
-  m.fire('afterEvalIteration');
-  m.fire('afterEvalExp');
+  await m.fire('afterEvalIteration');
+  await m.fire('afterEvalExp');
   close(last(multi)['Top1_Acc_Exp/eval_phase/test_stream/Task000/Exp000'], 1);
   close(last(multi)['Top1_Acc_Exp/eval_phase/test_stream/Task001/Exp000'], 0.5);
 });
@@ -173,28 +179,28 @@ test('forgetting and BWT from a known accuracy sequence', async () => {
   await ready();
   const plugin = new EvaluationPlugin(forgettingMetrics({ experience: true, stream: true }), bwtMetrics({ experience: true, stream: true }));
   const s = new FakeStrategy(plugin);
-  const evalAll = (accs: number[][]) => {
+  const evalAll = async (accs: number[][]) => {
     s.isTraining = false;
-    s.fire('beforeEval');
-    accs.forEach(([correct, total], e) => {
+    await s.fire('beforeEval');
+    for (const [e, [correct, total]] of accs.entries()) {
       const y = Array.from({ length: total }, () => 0);
-      s.evalExperience(e, y, y.map((_, i) => (i < correct ? 0 : 1)));
-    });
-    s.fire('afterEval');
+      await s.evalExperience(e, y, y.map((_, i) => (i < correct ? 0 : 1)));
+    }
+    await s.fire('afterEval');
   };
-  s.trainExperience(0);
-  evalAll([[4, 4], [1, 4], [0, 4]]); // exp0 initial 1.0
+  await s.trainExperience(0);
+  await evalAll([[4, 4], [1, 4], [0, 4]]); // exp0 initial 1.0
   let r = last(plugin);
   assert.ok(!('ExperienceForgetting/eval_phase/test_stream/Task000/Exp000' in r), 'no forgetting for the experience just trained');
   close(r['StreamForgetting/eval_phase/test_stream'], 0);
-  s.trainExperience(1);
-  evalAll([[2, 4], [3, 4], [0, 4]]); // exp0 now 0.5; exp1 initial 0.75
+  await s.trainExperience(1);
+  await evalAll([[2, 4], [3, 4], [0, 4]]); // exp0 now 0.5; exp1 initial 0.75
   r = last(plugin);
   close(r['ExperienceForgetting/eval_phase/test_stream/Task000/Exp000'], 0.5);
   close(r['StreamForgetting/eval_phase/test_stream'], 0.5);
   close(r['ExperienceBWT/eval_phase/test_stream/Task000/Exp000'], -0.5);
-  s.trainExperience(2);
-  evalAll([[1, 4], [2, 4], [4, 4]]);
+  await s.trainExperience(2);
+  await evalAll([[1, 4], [2, 4], [4, 4]]);
   r = last(plugin);
   close(r['ExperienceForgetting/eval_phase/test_stream/Task000/Exp000'], 0.75);
   close(r['ExperienceForgetting/eval_phase/test_stream/Task000/Exp001'], 0.25);
@@ -210,10 +216,10 @@ test('confusion matrix of fixed predictions, raw and normalised; class names', a
   for (const plugin of [raw, norm]) {
     const s = new FakeStrategy(plugin);
     s.isTraining = false;
-    s.fire('beforeEval');
-    s.evalExperience(0, [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 1, 3);
-    s.evalExperience(1, [1], [1], 1, 3);
-    s.fire('afterEval');
+    await s.fire('beforeEval');
+    await s.evalExperience(0, [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 1, 3);
+    await s.evalExperience(1, [1], [1], 1, 3);
+    await s.fire('afterEval');
   }
   const name = 'ConfusionMatrix_Stream/eval_phase/test_stream';
   assert.deepEqual(last(raw)[name], [[1, 1, 0], [0, 2, 0], [1, 0, 2]]);
@@ -233,11 +239,11 @@ test('timing, CPU, RAM and disk usage metrics measure real quantities', async ()
   );
   const s = new FakeStrategy(plugin);
   s.setExperience(0, 'train');
-  s.fire('beforeTrainingEpoch');
+  await s.fire('beforeTrainingEpoch');
   const t0 = Date.now();
   while (Date.now() - t0 < 60) Math.sqrt(Math.random()); // busy: CPU near 100%
-  s.trainIteration([0], [0], 1);
-  s.fire('afterTrainingEpoch');
+  await s.trainIteration([0], [0], 1);
+  await s.fire('afterTrainingEpoch');
   const r = last(plugin);
   const time = r['Time_Epoch/train_phase/train_stream/Task000'] as number;
   assert.ok(time >= 0.055 && time < 5, `epoch time ${time}`);
@@ -255,16 +261,16 @@ test('TextLogger appends to its file, never truncates', async () => {
   await ready();
   const file = path.join(tempDir(), 'log.txt');
   fs.writeFileSync(file, 'previous run\n');
-  const run = () => {
+  const run = async () => {
     const plugin = new EvaluationPlugin(accuracyMetrics({ epoch: true }), { loggers: [new TextLogger(file)] });
     const s = new FakeStrategy(plugin);
-    s.trainExperience(0);
+    await s.trainExperience(0);
   };
-  run();
+  await run();
   const first = fs.readFileSync(file, 'utf8');
   assert.ok(first.startsWith('previous run\n-- >> Start of training phase << --\n'));
   assert.match(first, /Epoch 0 ended\.\n\tTop1_Acc_Epoch\/train_phase\/train_stream\/Task000 = 1\n/);
-  run();
+  await run();
   const second = fs.readFileSync(file, 'utf8');
   assert.ok(second.startsWith(first) && second.length > first.length);
   assert.throws(() => new TextLogger(path.join(file, 'inside-a-file.txt')), /TextLogger: cannot open '.*inside-a-file.txt' for appending \(ENOTDIR\)/);
@@ -273,17 +279,17 @@ test('TextLogger appends to its file, never truncates', async () => {
 test('CSVLogger writes Avalanche\'s two files, appending, one header', async () => {
   await ready();
   const folder = path.join(tempDir(), 'csv');
-  const run = () => {
+  const run = async () => {
     const plugin = new EvaluationPlugin(accuracyMetrics({ epoch: true, experience: true }), lossMetrics({ epoch: true, experience: true }), forgettingMetrics({ experience: true }), { loggers: [new CSVLogger(folder)] });
     const s = new FakeStrategy(plugin);
-    s.trainExperience(0);
+    await s.trainExperience(0);
     s.isTraining = false;
-    s.fire('beforeEval');
-    s.evalExperience(0, [0, 1], [0, 0], 0.25);
-    s.fire('afterEval');
+    await s.fire('beforeEval');
+    await s.evalExperience(0, [0, 1], [0, 0], 0.25);
+    await s.fire('afterEval');
   };
-  run();
-  run();
+  await run();
+  await run();
   const training = fs.readFileSync(path.join(folder, 'training_results.csv'), 'utf8').trim().split('\n');
   const evalRows = fs.readFileSync(path.join(folder, 'eval_results.csv'), 'utf8').trim().split('\n');
   assert.deepEqual(training, ['training_exp,epoch,training_accuracy,val_accuracy,training_loss,val_loss', '0,0,1.0000,0.0000,0.5000,0.0000', '0,0,1.0000,0.0000,0.5000,0.0000']);
@@ -297,12 +303,12 @@ test('TensorboardLogger writes an event file an independent decoder reads back (
   const plugin = new EvaluationPlugin(accuracyMetrics({ minibatch: true }), confusionMatrixMetrics({ numClasses: 4, stream: true }), { loggers: [tb] });
   const s = new FakeStrategy(plugin);
   s.setExperience(0, 'train');
-  s.trainIteration([0, 1], [0, 0], 1);
-  s.trainIteration([0, 1], [0, 1], 1);
+  await s.trainIteration([0, 1], [0, 0], 1);
+  await s.trainIteration([0, 1], [0, 1], 1);
   s.isTraining = false;
-  s.fire('beforeEval');
-  s.evalExperience(0, [0, 1, 2, 3], [0, 1, 2, 2]);
-  s.fire('afterEval');
+  await s.fire('beforeEval');
+  await s.evalExperience(0, [0, 1, 2, 3], [0, 1, 2, 2]);
+  await s.fire('afterEval');
   tb.close();
   const files = fs.readdirSync(logDir);
   assert.equal(files.length, 1);
@@ -336,9 +342,9 @@ test('a confusion matrix smaller than the labels seen fails with a clear error',
   const plugin = new EvaluationPlugin(confusionMatrixMetrics({ numClasses: 3, stream: true }));
   const s = new FakeStrategy(plugin);
   s.isTraining = false;
-  s.fire('beforeEval');
-  assert.throws(() => s.evalExperience(0, [0, 5], [0, 1], 1, 3), /numClasses is 3 but a target of class 5 was seen/);
-  assert.throws(() => s.evalExperience(0, [0, 1], [0, 1], 1, 6), /numClasses is 3 but the model predicts 6 classes/);
+  await s.fire('beforeEval');
+  await assert.rejects(s.evalExperience(0, [0, 5], [0, 1], 1, 3), /numClasses is 3 but a target of class 5 was seen/);
+  await assert.rejects(s.evalExperience(0, [0, 1], [0, 1], 1, 6), /numClasses is 3 but the model predicts 6 classes/);
 });
 
 test('the values of a real run are the ones loggers get', async () => {
@@ -346,7 +352,7 @@ test('the values of a real run are the ones loggers get', async () => {
   const got: MetricValue[] = [];
   const plugin = new EvaluationPlugin(accuracyMetrics({ epoch: true }), { loggers: [{ logSingleMetric: (v: MetricValue) => got.push(v) }] });
   const s = new FakeStrategy(plugin);
-  s.trainExperience(0);
+  await s.trainExperience(0);
   assert.deepEqual(got.map((v) => v.name), ['Top1_Acc_Epoch/train_phase/train_stream/Task000']);
   assert.equal(typeof (plugin as unknown as BaseStrategy), 'object');
 });

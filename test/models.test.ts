@@ -7,8 +7,8 @@ import { ready } from './helpers';
 test('backend: the default is wasm here; an unknown name is a clear error', async () => {
   await ready();
   assert.equal(tf.getBackend(), 'wasm');
-  await assert.rejects(initBackend({ backend: 'cuda' }), /unknown backend 'cuda'; allowed values: 'node-gpu', 'node', 'wasm', 'cpu'/);
-  assert.deepEqual(BACKEND_CANDIDATES.map((c) => c.name), ['node-gpu', 'node', 'wasm', 'cpu']);
+  await assert.rejects(initBackend({ backend: 'cuda' }), /unknown backend 'cuda'; allowed values: 'node-gpu', 'node', 'webgpu', 'wasm', 'cpu'/);
+  assert.deepEqual(BACKEND_CANDIDATES.map((c) => c.name), ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu']);
 });
 
 test('backend: env variable forces one; a missing one fails with the reason', async () => {

@@ -59,7 +59,7 @@ function registerKernel(): string {
   return dir;
 }
 
-function execute(notebook: string): { text: string; problems: string[]; cells: Cell[] } {
+function execute(notebook: string, env: Record<string, string> = {}): { text: string; problems: string[]; cells: Cell[] } {
   const version = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, 'Jupyter nbconvert is not installed: apt-get install jupyter-nbconvert python3-nbclient (see README)');
   const dataDir = registerKernel();
@@ -68,7 +68,7 @@ function execute(notebook: string): { text: string; problems: string[]; cells: C
   const r = spawnSync(
     'jupyter',
     ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', '--ExecutePreprocessor.kernel_name=tslab', '--output', output, notebook],
-    { encoding: 'utf8', env: { ...process.env, JUPYTER_DATA_DIR: dataDir, AVALANCHE_TS_OFFLINE: '1' } },
+    { encoding: 'utf8', env: { ...process.env, JUPYTER_DATA_DIR: dataDir, AVALANCHE_TS_OFFLINE: '1', ...env } },
   );
   assert.equal(r.status, 0, `nbconvert failed on ${notebook}:\n${r.stderr.split('\n').slice(-25).join('\n')}`);
   const result = readOutputs(output);
@@ -197,4 +197,16 @@ test('04-looking-inside-the-buffer: charts as full MIME bundles (Vega-Lite, SVG,
   assert.ok(displays.some((o) => o.data?.['application/vnd.plotly.v1+json']));
   const accs = /final stream accuracy: Naive (\d\.\d+), Replay (\d\.\d+)/.exec(text)!;
   assert.ok(Number(accs[1]) < 0.35 && Number(accs[2]) > Number(accs[1]) + 0.2, `Naive ${accs[1]}, Replay ${accs[2]}`);
+});
+
+test('01-training-loop on the webgpu backend (Mesa software renderer): the tutorial loop runs in the kernel', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('01-'))!);
+  const { text } = execute(file, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  assert.match(text, /avalanche-ts: tensor backend 'webgpu' \(llvmpipe/);
+  assert.equal((text.match(/Start of experience: {2}\d/g) ?? []).length, 5);
+  const accs = [...text.matchAll(/after experience (\d): stream accuracy (\d\.\d+)/g)].map((m) => Number(m[2]));
+  assert.equal(accs.length, 5);
+  // Same seeds, same data: the same results as on wasm, to the printed digits.
+  const saved = readOutputs(file).text;
+  for (let i = 0; i < 5; i++) assert.match(saved, new RegExp(`after experience ${i}: stream accuracy ${accs[i].toFixed(4)}`));
 });

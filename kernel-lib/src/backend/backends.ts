@@ -4,6 +4,7 @@
  * forces one. A later backend joins by adding one entry to the list.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWebGPUBackend, webgpuFailure, webgpuInfo } from './webgpu';
 
 /** One way to get a tfjs backend: how to load its package and the name tfjs registers it under. */
 export interface BackendCandidate {
@@ -17,6 +18,8 @@ export interface BackendCandidate {
   load: () => void | Promise<void>;
   /** Describes the backend once it runs (e.g. SIMD and threads for wasm). */
   details?: () => string;
+  /** Why the backend's factory failed, when it knows. */
+  failureReason?: () => string | null;
 }
 
 /** The backends tried, fastest first. */
@@ -36,6 +39,14 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     load: () => {
       require('@tensorflow/tfjs-node');
     },
+  },
+  {
+    name: 'webgpu',
+    tfName: 'webgpu',
+    description: 'WebGPU through Dawn (npm package webgpu; optional dependency): a real GPU adapter only, or Mesa\'s software renderer when AVALANCHE_TS_WEBGPU=software',
+    load: () => registerWebGPUBackend(),
+    details: () => webgpuInfo()?.description ?? '',
+    failureReason: webgpuFailure,
   },
   {
     name: 'wasm',
@@ -84,6 +95,9 @@ export interface BackendInfo {
   attempts: BackendAttempt[];
 }
 
+/** Env variable: set to 1 to print the list of tried backends and why each failed. */
+export const BACKEND_VERBOSE_ENV_VAR = 'AVALANCHE_TS_BACKEND_VERBOSE';
+
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
 let printed = false;
@@ -101,10 +115,18 @@ export function checkBackendName(name: string, source: string): BackendCandidate
 
 async function tryCandidate(candidate: BackendCandidate): Promise<void> {
   await candidate.load();
-  // setBackend returns false (rather than throwing) when the backend fails to initialise.
-  const ok = await tf.setBackend(candidate.tfName);
+  // setBackend returns false (rather than throwing) when the backend fails to initialise, and tfjs
+  // logs the factory's error as a warning: keep the console quiet and report the reason ourselves.
+  const warn = console.warn;
+  console.warn = () => {};
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(candidate.tfName);
+  } finally {
+    console.warn = warn;
+  }
   if (!ok || tf.getBackend() !== candidate.tfName) {
-    throw new Error(`tf.setBackend('${candidate.tfName}') failed`);
+    throw new Error(candidate.failureReason?.() ?? `tf.setBackend('${candidate.tfName}') failed`);
   }
   await tf.ready();
 }
@@ -150,6 +172,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     current = await pending;
   } finally {
     pending = null;
+  }
+  if (process.env[BACKEND_VERBOSE_ENV_VAR] === '1') {
+    for (const a of current.attempts) console.log(`avalanche-ts: backend ${a.name}: ${a.ok ? 'started' : `not used (${a.reason})`}`);
   }
   if (options.verbose ?? true) {
     if (!printed || options.backend !== undefined) {

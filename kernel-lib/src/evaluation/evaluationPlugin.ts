@@ -102,11 +102,18 @@ export class EvaluationPlugin implements Evaluator {
     this.accuracyMatrix.clear();
   }
 
-  /** Runs the metrics for `event`, records their values and calls the loggers (async only if a logger is). */
+  /**
+   * Runs the metrics for `event`, records their values and calls the loggers. Asynchronous only when
+   * a value must be read from the device (one read for all of them) or a logger is asynchronous.
+   */
   private handle(event: StrategyEvent, strategy: BaseStrategy): void | Promise<void> {
     const emissions: MetricEmission[] = [];
     for (const metric of this.metrics) emissions.push(...metric.onEvent(event, strategy));
-    const values = resolve(emissions);
+    if (emissions.some((e) => e.tensor)) return resolveEmissions(emissions).then((values) => this.dispatch(event, strategy, values));
+    return this.dispatch(event, strategy, finishAll(emissions, new Map()));
+  }
+
+  private dispatch(event: StrategyEvent, strategy: BaseStrategy, values: MetricValue[]): void | Promise<void> {
     for (const v of values) {
       this.lastMetrics[v.name] = v.value;
       if (v.meta) this.lastMeta[v.name] = v.meta;
@@ -129,26 +136,39 @@ export class EvaluationPlugin implements Evaluator {
   }
 }
 
-/** Turns emissions into values, reading every pending device tensor in one transfer. */
-export function resolve(emissions: MetricEmission[]): MetricValue[] {
+/**
+ * Turns emissions into values, reading every pending device tensor in one asynchronous transfer
+ * (the WebGPU backend has no synchronous read in Node). A `finish` that returns null drops the value
+ * (a metric that only needed the number to update its state).
+ */
+export async function resolveEmissions(emissions: MetricEmission[]): Promise<MetricValue[]> {
   const tensors: tf.Tensor[] = [];
   for (const e of emissions) if (e.tensor && !tensors.includes(e.tensor)) tensors.push(e.tensor);
   const data = new Map<tf.Tensor, Float32Array>();
   if (tensors.length) {
-    const flat = tf.tidy(() => tf.concat(tensors.map((t) => tf.cast(t.reshape([-1]), 'float32'))).dataSync() as Float32Array);
+    const flatTensor = tf.tidy(() => tf.concat(tensors.map((t) => tf.cast(t.reshape([-1]), 'float32'))));
+    const flat = (await flatTensor.data()) as Float32Array;
+    flatTensor.dispose();
     let offset = 0;
     for (const t of tensors) {
       data.set(t, flat.subarray(offset, offset + t.size));
       offset += t.size;
     }
   }
-  return emissions.map((e) => {
-    let value: MetricResult;
+  return finishAll(emissions, data);
+}
+
+function finishAll(emissions: MetricEmission[], data: Map<tf.Tensor, Float32Array>): MetricValue[] {
+  const values: MetricValue[] = [];
+  for (const e of emissions) {
+    let value: MetricResult | null;
     if (e.tensor) value = e.finish ? e.finish(data.get(e.tensor)!) : data.get(e.tensor)![0];
     else if (e.value !== undefined) value = e.value;
     else throw new Error(`metric ${e.name} emitted neither a value nor a tensor`);
-    return e.meta ? { name: e.name, value, xPlot: e.xPlot, meta: e.meta } : { name: e.name, value, xPlot: e.xPlot };
-  });
+    if (value === null) continue;
+    values.push(e.meta ? { name: e.name, value, xPlot: e.xPlot, meta: e.meta } : { name: e.name, value, xPlot: e.xPlot });
+  }
+  return values;
 }
 
 /** Avalanche's default evaluator: accuracy and loss per epoch, experience and stream, with an `InteractiveLogger`. */

@@ -34,7 +34,8 @@ export interface MetricEmission {
   xPlot: number;
   value?: MetricResult;
   tensor?: tf.Tensor;
-  finish?: (data: Float32Array) => MetricResult;
+  /** The value from the read data; null drops it (the read only updated the metric's state). */
+  finish?: (data: Float32Array) => MetricResult | null;
   meta?: MetricMeta;
 }
 

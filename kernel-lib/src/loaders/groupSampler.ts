@@ -3,9 +3,11 @@
  * batches of its own size; a combined batch is gathered from every group's typed arrays straight
  * into one set of tensors.
  */
+import * as tf from '@tensorflow/tfjs';
 import { ClassificationDataset } from '../data/dataset';
 import { Random } from '../utils/random';
-import { MiniBatch, makeMiniBatch } from './miniBatch';
+import { MiniBatch, labelBatch, makeMiniBatch } from './miniBatch';
+import { gatherResident, useResidentData } from './residentData';
 
 /** Walks one data set in batches of `batchSize` indices, in (seeded) random or file order. */
 export class GroupSampler {
@@ -59,16 +61,27 @@ export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indi
   for (const p of parts) {
     if (p.dataset.sampleSize !== size) throw new Error(`data sets of one batch must have the same sample size (${p.dataset.sampleSize} vs ${size})`);
   }
-  const x = new Float32Array(n * size);
   const y = new Int32Array(n);
   const t = new Int32Array(n);
   let row = 0;
   for (const { dataset, indices } of parts) {
-    dataset.gatherInputs(indices, 0, indices.length, x.subarray(row * size));
     for (let k = 0; k < indices.length; k++) {
       y[row + k] = dataset.targets[indices[k]];
       t[row + k] = dataset.taskLabels[indices[k]];
     }
+    row += indices.length;
+  }
+  if (useResidentData()) {
+    const x = tf.tidy(() => {
+      const pieces = parts.map(({ dataset, indices }) => gatherResident(dataset, indices));
+      return pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0);
+    });
+    return labelBatch(x, y, t);
+  }
+  const x = new Float32Array(n * size);
+  row = 0;
+  for (const { dataset, indices } of parts) {
+    dataset.gatherInputs(indices, 0, indices.length, x.subarray(row * size));
     row += indices.length;
   }
   return makeMiniBatch(x, [n, size], y, t);

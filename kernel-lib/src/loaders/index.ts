@@ -2,3 +2,4 @@ export * from './miniBatch';
 export * from './dataLoader';
 export * from './groupSampler';
 export * from './balancedLoaders';
+export * from './residentData';

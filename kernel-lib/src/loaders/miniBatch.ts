@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { requireBackend } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
+import { gatherResident, useResidentData } from './residentData';
 
 /**
  * `[x, y, t]`: inputs `[B, features]` (float32), class targets `[B]` and task labels `[B]` (int32),
@@ -16,8 +17,6 @@ export type MiniBatch = [tf.Tensor, tf.Tensor, tf.Tensor] & {
 /** Builds the mini-batch of samples `indices[start..end)` of `dataset`, straight from its typed arrays. */
 export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLike<number>, start: number, end: number): MiniBatch {
   const n = end - start;
-  const x = new Float32Array(n * dataset.sampleSize);
-  dataset.gatherInputs(indices, start, end, x);
   const y = new Int32Array(n);
   const t = new Int32Array(n);
   for (let k = 0; k < n; k++) {
@@ -25,7 +24,21 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
     y[k] = dataset.targets[i];
     t[k] = dataset.taskLabels[i];
   }
+  if (useResidentData()) {
+    const rows = Int32Array.from({ length: n }, (_, k) => indices[start + k]);
+    return labelBatch(gatherResident(dataset, rows), y, t);
+  }
+  const x = new Float32Array(n * dataset.sampleSize);
+  dataset.gatherInputs(indices, start, end, x);
   return makeMiniBatch(x, [n, dataset.sampleSize], y, t);
+}
+
+/** A mini-batch from inputs already on the device and host labels. */
+export function labelBatch(x: tf.Tensor, y: Int32Array, t: Int32Array): MiniBatch {
+  const batch = [x, tf.tensor1d(y, 'int32'), tf.tensor1d(t, 'int32')] as MiniBatch;
+  batch.targetsHost = y;
+  batch.taskLabelsHost = t;
+  return batch;
 }
 
 /** Wraps host arrays into a `MiniBatch` (uploads them as new tensors). */

@@ -50,6 +50,9 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
 
   /** Features of every sample, in eval mode, as one flat array `[n * dim]`. */
   protected computeFeatures(data: ClassificationDataset, batchSize: number): { features: Float32Array; dim: number } {
+    if (tf.getBackend() === 'webgpu') {
+      throw new Error(`${this.constructor.name}: feature-based selection reads features synchronously, which the webgpu backend cannot do in Node; use the wasm backend or RandomExemplarsSelectionStrategy`);
+    }
     const wasTraining = this.model.training;
     this.model.eval();
     const order = Int32Array.from({ length: data.length }, (_, i) => i);

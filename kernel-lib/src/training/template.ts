@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend/backends';
+import { checkWebGPU } from '../backend/webgpu';
 import type { Experience } from '../benchmarks/ncBenchmark';
 import { ClassificationDataset } from '../data/dataset';
 import { DataLoader, MiniBatchSource } from '../loaders/dataLoader';
@@ -316,6 +317,7 @@ export class BaseStrategy {
         this.endIteration();
       }
       this.mbIt += 1;
+      checkWebGPU(); // a GPU error or device loss becomes an error here, not zeros or a hang
       await this.maybeYield();
       if (this.stopTraining) break;
     }
@@ -339,6 +341,7 @@ export class BaseStrategy {
         this.endIteration();
       }
       this.mbIt += 1;
+      checkWebGPU();
       await this.maybeYield();
     }
   }

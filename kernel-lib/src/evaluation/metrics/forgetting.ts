@@ -9,7 +9,10 @@ import { checkKnownOptions } from '../../utils/validate';
 import { MetricEmission, experienceTask, metricName } from '../metricValue';
 import { PluginMetric, checkSelected } from '../pluginMetric';
 
-/** Accuracy per evaluated experience, right after training on it ("initial") and at the last evaluation. */
+/**
+ * Accuracy per evaluated experience, right after training on it ("initial") and at the last
+ * evaluation. The accuracy of an evaluated experience is read with the other values of its event.
+ */
 export class ForgettingTracker {
   readonly initial = new Map<number, number>();
   readonly last = new Map<number, number>();
@@ -17,8 +20,11 @@ export class ForgettingTracker {
   private correct: tf.Scalar | null = null;
   private count = 0;
 
-  /** Follows the strategy; returns the experience just evaluated at `afterEvalExp`. */
-  onEvent(event: StrategyEvent, strategy: BaseStrategy): number | null {
+  /**
+   * Follows the strategy. At `afterEvalExp`, returns the device tensor of correct predictions and a
+   * function that records the accuracy (call it with the read data) and returns the experience.
+   */
+  onEvent(event: StrategyEvent, strategy: BaseStrategy): { tensor: tf.Scalar; record: (data: Float32Array) => number } | null {
     switch (event) {
       case 'beforeTrainingExp':
         this.trainExp = strategy.experience!.currentExperience;
@@ -39,12 +45,19 @@ export class ForgettingTracker {
         break;
       }
       case 'afterEvalExp': {
+        if (!this.correct) return null;
         const exp = strategy.experience!.currentExperience;
-        const accuracy = this.count ? this.correct!.dataSync()[0] / this.count : 0;
-        this.clearAccuracy();
-        if (this.trainExp === exp) this.initial.set(exp, accuracy);
-        else this.last.set(exp, accuracy);
-        return exp;
+        const count = this.count;
+        const justTrained = this.trainExp === exp;
+        return {
+          tensor: this.correct,
+          record: (data) => {
+            const accuracy = data[0] / count;
+            if (justTrained) this.initial.set(exp, accuracy);
+            else this.last.set(exp, accuracy);
+            return exp;
+          },
+        };
       }
       default:
     }
@@ -83,11 +96,19 @@ export class ExperienceForgetting extends PluginMetric {
   }
 
   onEvent(event: StrategyEvent, strategy: BaseStrategy): MetricEmission[] {
-    const exp = this.tracker.onEvent(event, strategy);
-    if (exp === null) return [];
-    const f = this.tracker.forgetting(exp);
-    if (f === null) return [];
-    return [{ name: metricName(this.name, strategy, experienceTask(strategy), true), value: this.sign * f, xPlot: strategy.clock.trainIterations }];
+    const pending = this.tracker.onEvent(event, strategy);
+    if (!pending) return [];
+    return [
+      {
+        name: metricName(this.name, strategy, experienceTask(strategy), true),
+        xPlot: strategy.clock.trainIterations,
+        tensor: pending.tensor,
+        finish: (data) => {
+          const f = this.tracker.forgetting(pending.record(data));
+          return f === null ? null : this.sign * f;
+        },
+      },
+    ];
   }
 }
 
@@ -108,10 +129,21 @@ export class StreamForgetting extends PluginMetric {
 
   onEvent(event: StrategyEvent, strategy: BaseStrategy): MetricEmission[] {
     if (event === 'beforeEval') this.values = [];
-    const exp = this.tracker.onEvent(event, strategy);
-    if (exp !== null) {
-      const f = this.tracker.forgetting(exp);
-      if (f !== null) this.values.push(f);
+    const pending = this.tracker.onEvent(event, strategy);
+    if (pending) {
+      // Read with the event's other values; records the experience's forgetting and emits nothing.
+      return [
+        {
+          name: this.name,
+          xPlot: strategy.clock.trainIterations,
+          tensor: pending.tensor,
+          finish: (data) => {
+            const f = this.tracker.forgetting(pending.record(data));
+            if (f !== null) this.values.push(f);
+            return null;
+          },
+        },
+      ];
     }
     if (event !== 'afterEval') return [];
     const mean = this.values.length ? this.values.reduce((a, b) => a + b, 0) / this.values.length : 0;

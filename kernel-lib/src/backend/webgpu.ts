@@ -1,0 +1,169 @@
+/**
+ * The `webgpu` backend: TensorFlow.js's WebGPU backend on Dawn's Node bindings (npm package `webgpu`,
+ * binaries inside the package, so it installs offline). Our own factory replaces tfjs's, so that we
+ * choose the adapter (a real GPU; or Mesa's software renderer through OpenGL ES when asked, for tests
+ * without a GPU), raise the limits tfjs needs, and turn GPU errors and device loss into JavaScript
+ * errors instead of silent zeros or hangs.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Env variable: `software` makes the webgpu backend use Mesa's software renderer (OpenGL ES). */
+export const WEBGPU_MODE_ENV_VAR = 'AVALANCHE_TS_WEBGPU';
+
+// Minimal shapes of the WebGPU objects used here (the DOM types are not in this project's lib).
+interface GPUAdapterLike {
+  features: Set<string>;
+  limits: Record<string, number>;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  requestDevice(descriptor: Record<string, unknown>): Promise<GPUDeviceLike>;
+}
+interface GPUDeviceLike {
+  lost: Promise<{ reason: string; message: string }>;
+  onuncapturederror: ((event: { error: { message: string } }) => void) | null;
+  destroy(): void;
+}
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(options?: Record<string, unknown>): Promise<GPUAdapterLike | null> };
+  globals: Record<string, unknown>;
+}
+
+/** What the webgpu backend runs on, once started. */
+export interface WebGPUInfo {
+  /** Adapter description (vendor, device, driver). */
+  description: string;
+  /** True when it runs on Mesa's software renderer. */
+  software: boolean;
+}
+
+let info: WebGPUInfo | null = null;
+let failure: string | null = null;
+let device: GPUDeviceLike | null = null;
+const errors: string[] = [];
+
+function loadDawn(): DawnModule {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require('webgpu') as DawnModule;
+  } catch (error) {
+    throw new Error(`the npm package 'webgpu' (Dawn) is not installed or does not load here (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+function describeAdapter(adapter: GPUAdapterLike): string {
+  const i = adapter.info ?? {};
+  return [i.vendor, i.architecture, i.device, i.description].filter((s) => s && s.length).join(' ') || 'unknown adapter';
+}
+
+/** True for adapters that are CPU renderers (fallback, llvmpipe, SwiftShader): never chosen automatically. */
+function isSoftwareAdapter(adapter: GPUAdapterLike): boolean {
+  if (adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter) return true;
+  return /llvmpipe|swiftshader|softpipe|lavapipe/i.test(describeAdapter(adapter));
+}
+
+/**
+ * Registers tfjs's WebGPU backend with our factory (idempotent). `software` selects Mesa's renderer
+ * through OpenGL ES in compatibility mode (needs EGL; `EGL_PLATFORM=surfaceless` is set when unset).
+ */
+export function registerWebGPUBackend(options: { software?: boolean } = {}): void {
+  const software = options.software ?? process.env[WEBGPU_MODE_ENV_VAR] === 'software';
+  const dawn = loadDawn();
+  // Dawn's globals (GPUBufferUsage, ...) must exist before tfjs-backend-webgpu loads.
+  for (const [k, v] of Object.entries(dawn.globals)) {
+    if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
+  }
+  let webgpuBackend: { WebGPUBackend: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    webgpuBackend = require('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    throw new Error(`the npm package '@tensorflow/tfjs-backend-webgpu' does not load (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', async () => {
+    try {
+      return await createBackend(dawn, webgpuBackend.WebGPUBackend, software);
+    } catch (error) {
+      failure = (error as Error).message;
+      throw error;
+    }
+  }, 1);
+}
+
+async function createBackend(
+  dawn: DawnModule,
+  WebGPUBackend: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend,
+  software: boolean,
+): Promise<tf.KernelBackend> {
+    if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+    const gpu = dawn.create(software ? ['backend=opengles'] : []);
+    // tfjs-backend-webgpu checks navigator.gpu. Node 20 has no navigator; Node >= 21 has its own,
+    // read-only one: define the property rather than assign it.
+    const nav = (globalThis as { navigator?: object }).navigator ?? {};
+    Object.defineProperty(globalThis, 'navigator', { value: Object.assign(Object.create(nav), { gpu }), configurable: true, writable: true });
+    const adapter = await gpu.requestAdapter(software ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' });
+    if (!adapter) {
+      throw new Error(
+        software
+          ? 'no software WebGPU adapter: install Mesa EGL/GLES (Debian: libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri)'
+          : 'no GPU adapter: no GPU, or its Vulkan driver is not found (on NVIDIA, set VK_DRIVER_FILES to the driver\'s nvidia_icd.json)',
+      );
+    }
+    if (!software && isSoftwareAdapter(adapter)) {
+      throw new Error(`only a fallback (CPU) adapter was found (${describeAdapter(adapter)}); set ${WEBGPU_MODE_ENV_VAR}=software to use it anyway`);
+    }
+    const limits = adapter.limits;
+    const requiredFeatures = ['timestamp-query'].filter((f) => adapter.features.has(f));
+    const dev = await adapter.requestDevice({
+      requiredFeatures,
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+    // GPU validation errors do not throw: collect them, and device loss, for checkWebGPU().
+    dev.onuncapturederror = (event) => errors.push(`WebGPU error: ${event.error.message}`);
+    void dev.lost.then((lost) => {
+      if (device === dev) errors.push(`WebGPU device lost (${lost.reason}): ${lost.message}`);
+    });
+    device = dev;
+    info = { description: describeAdapter(adapter), software };
+    // Without a device to keep, Node would not exit while Dawn holds it: release it at exit.
+    process.once('exit', releaseWebGPU);
+    return new WebGPUBackend(dev, adapter.info);
+}
+
+/** Why the webgpu backend could not start (null if it did or was not tried). */
+export function webgpuFailure(): string | null {
+  return failure;
+}
+
+/** The adapter the webgpu backend runs on (null before it starts). */
+export function webgpuInfo(): WebGPUInfo | null {
+  return info;
+}
+
+/** Throws the first GPU error or device loss reported since the last check. */
+export function checkWebGPU(): void {
+  if (errors.length) {
+    const message = errors.splice(0, errors.length).join('; ');
+    throw new Error(message);
+  }
+}
+
+/** Records a device loss (used by tests to simulate one). */
+export function reportWebGPUError(message: string): void {
+  errors.push(message);
+}
+
+/** Releases the GPU device (the process can exit). */
+export function releaseWebGPU(): void {
+  const d = device;
+  device = null;
+  d?.destroy();
+}

@@ -1,0 +1,92 @@
+/**
+ * The webgpu backend without a GPU: Dawn on Mesa's software renderer (OpenGL ES, EGL surfaceless),
+ * forced by AVALANCHE_TS_BACKEND=webgpu and AVALANCHE_TS_WEBGPU=software. Backends are global to a
+ * process, so each check runs in a child process. CI installs Mesa's EGL/GLES (see .ci/run).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..');
+
+/** Runs `code` in a child Node process (cwd: the repository) with `env`; returns its stdout as JSON. */
+function child(code: string, env: Record<string, string>): { json: unknown; stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, ['-e', code], { cwd: root, env: { ...process.env, AVALANCHE_TS_OFFLINE: '1', ...env }, encoding: 'utf8', timeout: 240_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  let json: unknown = null;
+  try {
+    json = JSON.parse(last);
+  } catch {
+    // not JSON: reported by the caller
+  }
+  return { json, stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+/** A few seeded training steps of SimpleMLP; prints the backend, losses and some weights. */
+const TRAIN_STEPS = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  const info = await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 3, source: 'bundled' });
+  const model = new lib.SimpleMLP({ seed: 3, dropRate: 0 });
+  const losses = [];
+  const evaluator = new lib.EvaluationPlugin(lib.lossMetrics({ minibatch: true }), lib.accuracyMetrics({ stream: true }));
+  const s = new lib.Naive(model, new lib.SGD({ lr: 0.01, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 200, evalMbSize: 500, evaluator, seed: 3,
+    plugins: [{ afterTrainingIteration: () => {} }] });
+  const exp = { ...b.trainStream[0] };
+  await s.train(b.trainStream[0]);
+  const all = evaluator.getAllMetrics()['Loss_MB/train_phase/train_stream/Task000'].values;
+  const res = await s.eval(b.testStream.slice(0, 2));
+  const w = Array.from((await model.trainableVariables[3].data()).slice(0, 5));
+  const w0 = Array.from((await model.trainableVariables[0].data()).slice(1000, 1005));
+  console.log(JSON.stringify({ backend: info.name, details: info.details, losses: all, acc: res['Top1_Acc_Stream/eval_phase/test_stream/Task000'], w, w0 }));
+})().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
+`;
+
+test('webgpu (software renderer) trains like the cpu backend: losses and weights to ~1e-5', { timeout: 300_000 }, () => {
+  const gpu = child(TRAIN_STEPS, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  const cpu = child(TRAIN_STEPS, { AVALANCHE_TS_BACKEND: 'cpu' });
+  const g = gpu.json as { backend: string; details: string; losses: number[]; acc: number; w: number[]; w0: number[]; error?: string };
+  const c = cpu.json as typeof g;
+  assert.ok(g && !g.error, `webgpu run failed: ${g?.error ?? gpu.stdout + gpu.stderr.slice(-2000)}`);
+  assert.ok(c && !c.error, `cpu run failed: ${c?.error ?? cpu.stdout}`);
+  assert.equal(g.backend, 'webgpu');
+  assert.match(g.details, /llvmpipe|OpenGL/i, 'Mesa software renderer');
+  assert.equal(c.backend, 'cpu');
+  assert.equal(g.losses.length, c.losses.length);
+  assert.ok(g.losses.length >= 8, `${g.losses.length} training steps`);
+  g.losses.forEach((l, i) => assert.ok(Math.abs(l - c.losses[i]) < 1e-5, `step ${i}: loss ${l} vs ${c.losses[i]}`));
+  [...g.w, ...g.w0].forEach((v, i) => assert.ok(Math.abs(v - [...c.w, ...c.w0][i]) < 1e-5, `weight ${i}: ${v} vs ${[...c.w, ...c.w0][i]}`));
+  assert.ok(Math.abs(g.acc - c.acc) < 1e-3, `accuracy ${g.acc} vs ${c.acc}`);
+});
+
+test('forcing webgpu where it cannot start gives a clear error; without forcing, wasm is chosen', { timeout: 120_000 }, () => {
+  const code = `require('./kernel-lib').initBackend({ verbose: false }).then((b) => console.log(JSON.stringify({ name: b.name, attempts: b.attempts })), (e) => console.log(JSON.stringify({ error: e.message })));`;
+  // No GPU here: the default (Vulkan) path finds no adapter and says why.
+  const forced = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: '' }).json as { error: string };
+  assert.match(forced.error, /backend 'webgpu' could not be started \(webgpu: no GPU adapter: no GPU, or its Vulkan driver is not found/);
+  const auto = child(code, { AVALANCHE_TS_BACKEND: '', AVALANCHE_TS_WEBGPU: '' }).json as { name: string; attempts: Array<{ name: string; ok: boolean; reason?: string }> };
+  assert.equal(auto.name, 'wasm');
+  const webgpu = auto.attempts.find((a) => a.name === 'webgpu')!;
+  assert.equal(webgpu.ok, false);
+  assert.match(webgpu.reason!, /no GPU adapter/);
+});
+
+test('a device lost mid-training stops training with an error naming it', { timeout: 300_000 }, () => {
+  const code = `
+const lib = require('./kernel-lib');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
+  let iterations = 0;
+  const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.01 }), new lib.CrossEntropyLoss(), { trainMbSize: 200, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ epoch: true })),
+    plugins: [{ afterTrainingIteration: () => { iterations += 1; if (iterations === 2) lib.reportWebGPUError('WebGPU device lost (destroyed): simulated loss'); } }] });
+  try { await s.train(b.trainStream[0]); console.log(JSON.stringify({ error: null, iterations })); }
+  catch (e) { console.log(JSON.stringify({ error: e.message, iterations })); }
+})();`;
+  const r = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' }).json as { error: string | null; iterations: number };
+  assert.match(r.error ?? '', /WebGPU device lost \(destroyed\): simulated loss/);
+  assert.equal(r.iterations, 2, 'training stopped at the iteration after the loss');
+});
