@@ -1,5 +1,6 @@
 /** `SimpleMLP`, Avalanche's multi-layer perceptron: (Linear, ReLU, Dropout) x hiddenLayers, then a Linear classifier. */
 import * as tf from '@tensorflow/tfjs';
+import { useResidentData } from '../loaders/residentData';
 import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Linear } from './linear';
@@ -35,6 +36,7 @@ export class SimpleMLP implements CLModel {
   readonly classifier: Linear;
   training = true;
   private readonly dropoutRandom: Random;
+  private pool: tf.Tensor1D | null = null;
 
   constructor(options: SimpleMLPOptions = {}) {
     checkKnownOptions('SimpleMLP', options, SIMPLE_MLP_OPTIONS);
@@ -95,6 +97,20 @@ export class SimpleMLP implements CLModel {
 
   dispose(): void {
     for (const layer of [...this.features, this.classifier]) layer.dispose();
+    this.pool?.dispose();
+    this.pool = null;
+  }
+
+  /** The device pool of uniform random numbers for dropout masks (at least 16 masks long). */
+  private randomPool(maskSize: number): tf.Tensor1D {
+    const size = Math.max(1 << 22, maskSize * 16);
+    if (!this.pool || this.pool.size < maskSize * 2) {
+      this.pool?.dispose();
+      const values = new Float32Array(size);
+      for (let i = 0; i < size; i++) values[i] = this.dropoutRandom.next();
+      this.pool = tf.keep(tf.tensor1d(values));
+    }
+    return this.pool;
   }
 
   private flatten(x: tf.Tensor): tf.Tensor {
@@ -105,9 +121,21 @@ export class SimpleMLP implements CLModel {
     return x.rank === 2 ? x : x.reshape([batch, this.inputSize]);
   }
 
-  /** Inverted dropout with a seeded mask made on the host (cheaper than tfjs's random ops). */
+  /**
+   * Inverted dropout with a seeded mask. On the host backends (wasm, cpu) the mask is drawn on the
+   * host (cheaper than tfjs's random ops). On device backends (webgpu) a host mask costs a large
+   * upload per step, so the mask is a window, at a seeded random offset, of a seeded pool of random
+   * numbers kept on the device: each unit is still kept with probability 1 - dropRate; masks of
+   * different steps are different windows of the same pool.
+   */
   private dropout(h: tf.Tensor): tf.Tensor {
     const keep = 1 - this.dropRate;
+    if (useResidentData()) {
+      const pool = this.randomPool(h.size);
+      const offset = this.dropoutRandom.int(pool.size - h.size + 1);
+      const u = tf.slice(pool, [offset], [h.size]).reshape(h.shape);
+      return tf.mul(h, tf.mul(tf.cast(tf.greaterEqual(u, this.dropRate), 'float32'), 1 / keep));
+    }
     const mask = new Float32Array(h.size);
     const scale = 1 / keep;
     for (let i = 0; i < mask.length; i++) mask[i] = this.dropoutRandom.next() < keep ? scale : 0;

@@ -1,0 +1,20 @@
+// `node scripts/bench-steady.js`: steady-state training and evaluation throughput on the chosen backend
+// (AVALANCHE_TS_BACKEND), over one long experience (the bundled train data x5), with and without dropout.
+const lib = require('../kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  const info = await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
+  const big = lib.ClassificationDataset.concat([0, 1, 2, 3, 4].flatMap(() => b.trainStream.map((e) => e.dataset)));
+  const exp = { ...b.trainStream[0], dataset: big };
+  for (const [drop, bs] of [[0.5, 500], [0, 500], [0.5, 2000]]) {
+    const m = new lib.SimpleMLP({ seed: 1, dropRate: drop });
+    const s = new lib.Naive(m, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: bs, evalMbSize: 1000, seed: 1, evaluator: new lib.EvaluationPlugin(lib.accuracyMetrics({ epoch: true })) });
+    await s.train(exp); // warm-up
+    const t0 = Date.now(); await s.train(exp); const dt = (Date.now() - t0) / 1000;
+    const t1 = Date.now(); await s.eval({ ...b.testStream[0], dataset: big }); const de = (Date.now() - t1) / 1000;
+    console.log(`${info.name} drop ${drop} batch ${bs}: train ${Math.round(big.length / dt)} samples/s (${Math.round(dt / Math.ceil(big.length / bs) * 1000 * 10) / 10} ms/step); eval (batch 1000) ${Math.round(big.length / de)} samples/s`);
+    s.dispose(); m.dispose();
+  }
+  lib.releaseWebGPU();
+})();
