@@ -5,6 +5,8 @@
  * without a GPU), raise the limits tfjs needs, and turn GPU errors and device loss into JavaScript
  * errors instead of silent zeros or hangs.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 /** Env variable: `software` makes the webgpu backend use Mesa's software renderer (OpenGL ES). */
@@ -48,6 +50,20 @@ function loadDawn(): DawnModule {
   } catch (error) {
     throw new Error(`the npm package 'webgpu' (Dawn) is not installed or does not load here (${(error as Error).message.split('\n')[0]})`);
   }
+}
+
+/**
+ * On Linux, Dawn reaches GPUs through Vulkan: without the Vulkan loader there is no adapter (and
+ * Dawn prints a native warning for each try), so look for it first.
+ */
+function vulkanLoaderFound(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/aarch64-linux-gnu',
+    '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib', '/usr/local/nvidia/lib64', '/usr/local/nvidia/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
 function describeAdapter(adapter: GPUAdapterLike): string {
@@ -96,6 +112,9 @@ async function createBackend(
   software: boolean,
 ): Promise<tf.KernelBackend> {
     if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+    if (!software && !vulkanLoaderFound()) {
+      throw new Error('no GPU adapter: the Vulkan loader (libvulkan.so.1) is not installed (Debian: libvulkan1), so Dawn cannot reach a GPU');
+    }
     const gpu = dawn.create(software ? ['backend=opengles'] : []);
     // tfjs-backend-webgpu checks navigator.gpu. Node 20 has no navigator; Node >= 21 has its own,
     // read-only one: define the property rather than assign it.
