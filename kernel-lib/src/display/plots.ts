@@ -83,26 +83,34 @@ export function curveRows(source: HistorySource, metric: string | string[], x: '
   return rows;
 }
 
+/** A line chart of `{ x, value, series }` rows. */
+function lineChart(rows: Array<{ x: number; value: number; series: string }>, x: 'step' | 'experience', title: string, yTitle: string, colorTitle: string): VegaLiteSpec {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title,
+    width: 420,
+    height: 240,
+    data: { values: rows },
+    mark: { type: 'line', point: rows.length <= MAX_POINTS },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: x === 'step' ? 'training iteration' : 'trained on experience', ...(x === 'experience' ? { axis: { tickMinStep: 1 } } : {}) },
+      y: { field: 'value', type: 'quantitative', title: yTitle },
+      color: { field: 'series', type: 'nominal', title: colorTitle },
+      tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'value', format: '.4f' }],
+    },
+  };
+}
+
 /** Any metric against the step or the experience, a line per series (e.g. per evaluated experience). */
 export function learningCurves(source: HistorySource, options: LearningCurvesOptions): VegaLiteSpec {
   const x = options.x ?? 'step';
   if (x !== 'step' && x !== 'experience') throw new Error(`learningCurves: x must be 'step' or 'experience', got '${x}'`);
   const rows = curveRows(source, options.metric, x);
   const label = ([] as string[]).concat(options.metric).join(', ');
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? label,
-    width: options.width ?? 420,
-    height: options.height ?? 240,
-    data: { values: rows },
-    mark: { type: 'line', point: rows.length <= MAX_POINTS },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: x === 'step' ? 'training iteration' : 'trained on experience', ...(x === 'experience' ? { axis: { tickMinStep: 1 } } : {}) },
-      y: { field: 'value', type: 'quantitative', title: label },
-      color: { field: 'series', type: 'nominal', title: 'series' },
-      tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'value', format: '.4f' }],
-    },
-  };
+  const spec = lineChart(rows, x, options.title ?? label, label, 'series');
+  if (options.width) spec.width = options.width;
+  if (options.height) spec.height = options.height;
+  return spec;
 }
 
 /** Training loss per iteration (or epoch) and evaluation loss per stream, on one chart. */
@@ -228,20 +236,7 @@ export function compareRuns(runs: Record<string, HistorySource>, options: { metr
     const multi = new Set(r.map((d) => d.series)).size > 1;
     return r.map((d) => ({ ...d, series: multi ? `${run} ${d.series}` : run }));
   });
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? `${metric}: ${Object.keys(runs).join(' vs ')}`,
-    width: 420,
-    height: 240,
-    data: { values: rows },
-    mark: { type: 'line', point: rows.length <= MAX_POINTS },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: x === 'step' ? 'training iteration' : 'trained on experience', ...(x === 'experience' ? { axis: { tickMinStep: 1 } } : {}) },
-      y: { field: 'value', type: 'quantitative', title: metric },
-      color: { field: 'series', type: 'nominal', title: 'run' },
-      tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'value', format: '.4f' }],
-    },
-  };
+  return lineChart(rows, x, options.title ?? `${metric}: ${Object.keys(runs).join(' vs ')}`, metric, 'run');
 }
 
 function colorField(spec: VegaLiteSpec): string | null {

@@ -30,6 +30,7 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
   private cache: { parts: ClassificationDataset[]; data: ClassificationDataset } | null = null;
 
   constructor(options: BalancedBufferOptions) {
+    checkKnownOptions(new.target.name, options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed', ...new.target.extraOptions]);
     super(options.maxSize);
     this.adaptiveSize = options.adaptiveSize ?? true;
     if (!this.adaptiveSize) {
@@ -72,6 +73,14 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
     this.applyQuotas(state);
   }
 
+  /** Options a subclass accepts beyond the balanced buffers' own. */
+  static extraOptions: string[] = [];
+
+  /** A reservoir for group `id`, seeded from the buffer's seed and the id. */
+  protected newReservoir(id: number): ReservoirSamplingBuffer {
+    return new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + id });
+  }
+
   /** Gives each group its quota (groups in ascending id order). */
   protected applyQuotas(state: BufferState): void {
     const ids = [...this.bufferGroups.keys()].sort((a, b) => a - b);
@@ -82,15 +91,10 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
 
 /** One reservoir per experience, each with an equal share (Avalanche's `ExperienceBalancedBuffer`). */
 export class ExperienceBalancedBuffer extends BalancedExemplarsBuffer {
-  constructor(options: BalancedBufferOptions) {
-    checkKnownOptions('ExperienceBalancedBuffer', options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed']);
-    super(options);
-  }
-
   update(state: BufferState): void {
     const data = experienceData(state, 'ExperienceBalancedBuffer.update');
     const expId = state.experience?.currentExperience ?? this.bufferGroups.size;
-    const group = new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + expId });
+    const group = this.newReservoir(expId);
     group.updateFromDataset(data);
     this.bufferGroups.set(expId, group);
     this.applyQuotas(state);
@@ -99,17 +103,12 @@ export class ExperienceBalancedBuffer extends BalancedExemplarsBuffer {
 
 /** One reservoir per class seen, each with an equal share (Avalanche's `ClassBalancedBuffer`). */
 export class ClassBalancedBuffer extends BalancedExemplarsBuffer {
-  constructor(options: BalancedBufferOptions) {
-    checkKnownOptions('ClassBalancedBuffer', options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed']);
-    super(options);
-  }
-
   update(state: BufferState): void {
     const data = experienceData(state, 'ClassBalancedBuffer.update');
     for (const [cls, indices] of data.indicesBy('class')) {
       let group = this.bufferGroups.get(cls) as ReservoirSamplingBuffer | undefined;
       if (!group) {
-        group = new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + cls });
+        group = this.newReservoir(cls);
         this.bufferGroups.set(cls, group);
       }
       group.updateFromDataset(data.subset(indices));
@@ -176,9 +175,11 @@ export class ParametricBuffer extends BalancedExemplarsBuffer {
   readonly groupby: GroupBy;
   readonly selectionStrategy: ExemplarsSelectionStrategy;
 
+  static override extraOptions = ['groupby', 'selectionStrategy'];
+
   constructor(options: ParametricBufferOptions) {
-    checkKnownOptions('ParametricBuffer', options, ['maxSize', 'groupby', 'selectionStrategy', 'seed']);
-    super({ maxSize: options.maxSize, seed: options.seed });
+    super(options as BalancedBufferOptions);
+    if ((options as BalancedBufferOptions).adaptiveSize === false) throw new Error('ParametricBuffer: adaptiveSize is always true here');
     this.groupby = checkOneOf('groupby', options.groupby ?? null, GROUP_BY_VALUES);
     const selection = options.selectionStrategy ?? new RandomExemplarsSelectionStrategy({ seed: options.seed });
     if (typeof selection?.makeSortedIndices !== 'function') {
