@@ -101,13 +101,17 @@ export class SimpleMLP implements CLModel {
     this.pool = null;
   }
 
-  /** The device pool of uniform random numbers for dropout masks (at least 16 masks long). */
-  private randomPool(maskSize: number): tf.Tensor1D {
+  /**
+   * The device pool of dropout mask values (0, or 1/keep with probability keep), at least 16 masks
+   * long: a mask is one slice of it.
+   */
+  private maskPool(maskSize: number): tf.Tensor1D {
     const size = Math.max(1 << 22, maskSize * 16);
     if (!this.pool || this.pool.size < maskSize * 2) {
       this.pool?.dispose();
+      const keep = 1 - this.dropRate;
       const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) values[i] = this.dropoutRandom.next();
+      for (let i = 0; i < size; i++) values[i] = this.dropoutRandom.next() < keep ? 1 / keep : 0;
       this.pool = tf.keep(tf.tensor1d(values));
     }
     return this.pool;
@@ -124,17 +128,16 @@ export class SimpleMLP implements CLModel {
   /**
    * Inverted dropout with a seeded mask. On the host backends (wasm, cpu) the mask is drawn on the
    * host (cheaper than tfjs's random ops). On device backends (webgpu) a host mask costs a large
-   * upload per step, so the mask is a window, at a seeded random offset, of a seeded pool of random
-   * numbers kept on the device: each unit is still kept with probability 1 - dropRate; masks of
+   * upload per step, so the mask is a window, at a seeded random offset, of a seeded pool of mask
+   * values kept on the device: each unit is still kept with probability 1 - dropRate; masks of
    * different steps are different windows of the same pool.
    */
   private dropout(h: tf.Tensor): tf.Tensor {
     const keep = 1 - this.dropRate;
     if (useResidentData()) {
-      const pool = this.randomPool(h.size);
+      const pool = this.maskPool(h.size);
       const offset = this.dropoutRandom.int(pool.size - h.size + 1);
-      const u = tf.slice(pool, [offset], [h.size]).reshape(h.shape);
-      return tf.mul(h, tf.mul(tf.cast(tf.greaterEqual(u, this.dropRate), 'float32'), 1 / keep));
+      return tf.mul(h, tf.slice(pool, [offset], [h.size]).reshape(h.shape));
     }
     const mask = new Float32Array(h.size);
     const scale = 1 / keep;
