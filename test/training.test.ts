@@ -165,12 +165,20 @@ test('SGD and Adam follow PyTorch\'s update rules', async () => {
   assert.throws(() => new Adam({ learningRate: 1 } as never), /Adam: unknown option 'learningRate'/);
 });
 
-test('CrossEntropyLoss equals -mean(log softmax[target])', async () => {
+test('CrossEntropyLoss equals -mean(log softmax[target]); its hand-written gradient equals autodiff', async () => {
   await ready();
   const logits = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
-  const loss = new CrossEntropyLoss().forward(logits, tf.tensor1d([2, 0], 'int32')).dataSync()[0];
+  const targets = tf.tensor1d([2, 0], 'int32');
+  const ce = new CrossEntropyLoss();
+  const loss = ce.forward(logits, targets).dataSync()[0];
   const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
   assert.ok(Math.abs(loss - ((lse - 3) + Math.log(3)) / 2) < 1e-5);
+  const x = tf.tensor2d([[0.3, -1.2, 2.0, 0.1], [1.5, 0.2, -0.7, 0.0], [-0.4, 0.9, 0.3, 2.2]]);
+  const y = tf.tensor1d([3, 0, 1], 'int32');
+  const reference = (l: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(y, 4), tf.logSoftmax(l as tf.Tensor2D)), 1))) as tf.Scalar;
+  const fast = tf.grad((l: tf.Tensor) => ce.forward(l, y))(x).dataSync();
+  const auto = tf.grad(reference)(x).dataSync();
+  fast.forEach((v, i) => assert.ok(Math.abs(v - auto[i]) < 1e-6, `gradient ${i}: ${v} vs ${auto[i]}`));
 });
 
 test('bad strategy arguments are clear errors before training', async () => {

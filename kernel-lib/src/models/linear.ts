@@ -18,7 +18,8 @@ export interface LinearOptions {
   activation?: LinearActivation;
   /**
    * Compute the gradient with respect to the input (default true). The first layer of a model
-   * fed with data does not need it: false saves a matrix product per step.
+   * fed with data does not need it: false differentiates the weights only, saving a matrix product
+   * per step (the input then gets no gradient).
    */
   inputGradient?: boolean;
   /** Variable name prefix. */
@@ -92,6 +93,26 @@ export class Linear {
 
 /** The fused dense op with its hand-written gradient. */
 export function linearOp(activation: LinearActivation, inputGradient: boolean): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  const backward = (dy: tf.Tensor, xs: tf.Tensor, ys: tf.Tensor) => {
+    const dz = activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy;
+    return { dz, dw: tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D), db: tf.sum(dz, 0) };
+  };
+  if (!inputGradient) {
+    // The input is data: differentiate with respect to the weights only (x is captured, not an input).
+    return (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      tf.customGrad(((wv: tf.Tensor, bv: tf.Tensor, save: tf.GradSaveFunc) => {
+        const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: wv as tf.Tensor2D, bias: bv, activation });
+        save([y]);
+        return {
+          value: y,
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+            const { dw, db } = backward(dy, x, saved[0]);
+            return [dw, db];
+          },
+        };
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      }) as any)(w, b) as tf.Tensor;
+  }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation });
@@ -100,12 +121,10 @@ export function linearOp(activation: LinearActivation, inputGradient: boolean): 
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved;
-        const dz = activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy;
-        const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D);
-        const db = tf.sum(dz, 0);
-        const dx = inputGradient ? tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D) : tf.zerosLike(xs);
-        return [dx, dw, db];
+        const { dz, dw, db } = backward(dy, xs, ys);
+        return [tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D), dw, db];
       },
     };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
   }) as any) as unknown as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 }
