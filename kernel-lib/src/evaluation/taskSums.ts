@@ -60,6 +60,16 @@ export class TaskSums {
   }
 }
 
+/**
+ * 1 where the current mini-batch's top-1 prediction is right, else 0 (float32 `[B]`), computed once per
+ * iteration for every metric that needs it (a strategy's `iterationTensor`). Call it inside `tf.tidy`:
+ * for an object without `iterationTensor` it is computed afresh and the tidy frees it.
+ */
+export function batchHits(strategy: { mbOutput: tf.Tensor | null; mbatch: { 1: tf.Tensor } | null; iterationTensor?: (key: string, compute: () => tf.Tensor) => tf.Tensor }): tf.Tensor {
+  const compute = () => tf.cast(tf.equal(tf.argMax(strategy.mbOutput!, 1), tf.cast(strategy.mbatch![1], 'int32')), 'float32');
+  return strategy.iterationTensor ? strategy.iterationTensor('hits', compute) : compute();
+}
+
 /** Host task labels of the current mini-batch (read from the device only if the loader gave none). */
 export function hostTaskLabels(batch: { taskLabelsHost?: Int32Array; 2: tf.Tensor }): Int32Array {
   return batch.taskLabelsHost ?? Int32Array.from(batch[2].dataSync());

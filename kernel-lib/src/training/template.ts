@@ -121,6 +121,7 @@ export class BaseStrategy {
 
   private readonly random: Random;
   private readonly backend?: string;
+  private readonly iterationCache = new Map<string, tf.Tensor>();
   private lastYield = Date.now();
 
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: StrategyOptions & { evaluator: Evaluator }) {
@@ -253,6 +254,19 @@ export class BaseStrategy {
     this.evaluator.dispose?.();
   }
 
+  /**
+   * A tensor computed once per iteration and shared (e.g. the hits of the predictions, which every
+   * accuracy-like metric needs); it is freed at the end of the iteration.
+   */
+  iterationTensor(key: string, compute: () => tf.Tensor): tf.Tensor {
+    let t = this.iterationCache.get(key);
+    if (!t) {
+      t = tf.keep(tf.tidy(compute));
+      this.iterationCache.set(key, t);
+    }
+    return t;
+  }
+
   /** A seed drawn from the strategy's generator, for plugins that shuffle (keeps runs repeatable). */
   makeSeed(): number {
     return this.random.nextSeed();
@@ -383,6 +397,8 @@ export class BaseStrategy {
 
   /** Frees the tensors of the finished iteration. */
   private endIteration(): void {
+    for (const t of this.iterationCache.values()) t.dispose();
+    this.iterationCache.clear();
     disposeMiniBatch(this.mbatch);
     if (this.grads) tf.dispose(this.grads);
     tf.dispose([this.mbOutput, this.loss].filter((t): t is tf.Tensor => t != null));

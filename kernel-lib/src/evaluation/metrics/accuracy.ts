@@ -5,7 +5,7 @@ import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { MetricEmission, metricName } from '../metricValue';
 import { AccumulatorResult, GranularityOptions, PluginMetric, TaskAccumulator, checkSelected, selectMetrics } from '../pluginMetric';
-import { TaskSums, distinctValues, hostTaskLabels } from '../taskSums';
+import { TaskSums, batchHits, distinctValues, hostTaskLabels } from '../taskSums';
 
 /** Accumulates correct predictions per task label, on the device. */
 export class AccuracyAccumulator implements TaskAccumulator {
@@ -16,7 +16,8 @@ export class AccuracyAccumulator implements TaskAccumulator {
     const tasks = hostTaskLabels(batch);
     const distinct = distinctValues(tasks);
     tf.tidy(() => {
-      const hits = tf.cast(tf.equal(tf.argMax(strategy.mbOutput!, 1), tf.cast(batch[1], 'int32')), 'float32');
+      // Inside tidy: the shared per-iteration tensor is kept; a fallback computed here is freed.
+      const hits = batchHits(strategy);
       if (distinct.length === 1) {
         this.correct.add(distinct[0], tf.sum(hits), tasks.length);
         return;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { AccumulatorResult, GranularityOptions, PluginMetric, TaskAccumulator, checkSelected, selectMetrics } from '../pluginMetric';
-import { hostTargets, hostTaskLabels } from '../taskSums';
+import { batchHits, hostTargets, hostTaskLabels } from '../taskSums';
 
 /** Per task: correct predictions per class (a device vector) and samples per class (host). */
 export class ClassAccuracyAccumulator implements TaskAccumulator {
@@ -18,8 +18,8 @@ export class ClassAccuracyAccumulator implements TaskAccumulator {
     const tasks = hostTaskLabels(batch);
     const taskSet = [...new Set(tasks)];
     tf.tidy(() => {
+      const hits = batchHits(strategy);
       const y = tf.cast(batch[1], 'int32') as tf.Tensor1D;
-      const hits = tf.cast(tf.equal(tf.argMax(out, 1), y), 'float32');
       const onehot = tf.oneHot(y, numClasses);
       for (const task of taskSet) {
         const weight = taskSet.length === 1 ? hits : tf.mul(hits, tf.cast(tf.equal(batch[2], task), 'float32'));
