@@ -210,3 +210,13 @@ test('01-training-loop on the webgpu backend (Mesa software renderer): the tutor
   assert.ok(accs.every((a) => a >= 0 && a <= 1));
   assert.ok(accs[4] > 0.12 && accs[4] < 0.35, `final stream accuracy ${accs[4]}`);
 });
+
+test('npm start without Jupyter stops with a message saying how to install it', () => {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebook.js'), path.join(notebooksDir, notebooks[0])], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: '/nonexistent' },
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Jupyter \(nbconvert with nbclient\) is needed .*\n.*\n\s+sudo apt-get install jupyter-nbconvert python3-nbclient/);
+  assert.match(r.stderr, /python3 -m pip install nbconvert nbclient/);
+});
