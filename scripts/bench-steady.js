@@ -4,10 +4,18 @@ const lib = require('../kernel-lib');
 const tf = require('@tensorflow/tfjs');
 (async () => {
   const info = await lib.initBackend({ verbose: false });
+  // --flag NAME=VALUE sets a tfjs environment flag (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64).
+  process.argv.forEach((a, i) => {
+    if (a !== '--flag') return;
+    const [name, value] = process.argv[i + 1].split('=');
+    tf.env().set(name, value === 'true' ? true : value === 'false' ? false : Number(value));
+    console.log(`flag ${name} = ${tf.env().get(name)}`);
+  });
   const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
   const big = lib.ClassificationDataset.concat([0, 1, 2, 3, 4].flatMap(() => b.trainStream.map((e) => e.dataset)));
   const exp = { ...b.trainStream[0], dataset: big };
-  for (const [drop, bs] of [[0.5, 500], [0, 500], [0.5, 2000]]) {
+  const cases = process.argv.includes('--quick') ? [[0.5, 500]] : [[0.5, 500], [0, 500], [0.5, 2000]];
+  for (const [drop, bs] of cases) {
     const m = new lib.SimpleMLP({ seed: 1, dropRate: drop });
     const s = new lib.Naive(m, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: bs, evalMbSize: 1000, seed: 1, evaluator: new lib.EvaluationPlugin(lib.accuracyMetrics({ epoch: true })) });
     await s.train(exp); // warm-up
