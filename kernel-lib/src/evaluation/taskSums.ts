@@ -24,24 +24,9 @@ export class TaskSums {
     this.counts.set(task, (this.counts.get(task) ?? 0) + count);
   }
 
-  /** True when nothing was added since the last reset. */
-  get empty(): boolean {
-    return this.counts.size === 0;
-  }
-
   /** The tasks seen, ascending. */
   get tasks(): number[] {
     return [...this.sums.keys()].sort((a, b) => a - b);
-  }
-
-  /** The device sum of a task (owned by this object until the next reset). */
-  sum(task: number): tf.Tensor | undefined {
-    return this.sums.get(task);
-  }
-
-  /** The host count of a task. */
-  count(task: number): number {
-    return this.counts.get(task) ?? 0;
   }
 
   /** Sum / count of each (scalar) task sum, still on the device. */
