@@ -5,8 +5,9 @@
  *   - evaluation (batch 100) in samples/s
  *   - the same MLP trained by a plain tfjs autodiff loop (tf.variableGrads + tf.train.momentum)
  * and the ratios between them. Targets are printed next to the figures; nothing here fails a build.
- * Options: --backend NAME (its figures beside the default backend's, e.g. --backend webgpu), --repeats N,
- * --only tutorial (just the backend figures).
+ * Options: --backend NAME (its figures beside the default backend's, e.g. --backend webgpu; on webgpu
+ * also with our fused kernels turned off, and the GPU dispatches per step), --repeats N, --only tutorial
+ * (just the backend figures).
  */
 const path = require('path');
 const lib = require(path.join(__dirname, '..', 'kernel-lib'));
@@ -281,11 +282,36 @@ async function tutorialLoopSeconds(benchmark) {
   return { seconds, accuracy };
 }
 
+/** GPU dispatches per training step of the tutorial's model (webgpu only; null elsewhere). */
+async function dispatchesPerStep(benchmark) {
+  const backend = tf.backend();
+  if (typeof backend.runWebGPUProgram !== 'function') return null;
+  const model = new lib.SimpleMLP({ numClasses: 10, seed: 1 });
+  const strategy = new lib.Naive(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 500, seed: 1, evaluator: quietEvaluator() });
+  await strategy.train(benchmark.trainStream[0]); // momentum buffers exist from here on
+  let dispatches = 0;
+  const original = backend.runWebGPUProgram;
+  backend.runWebGPUProgram = function (...args) {
+    dispatches += 1;
+    return original.apply(this, args);
+  };
+  const before = strategy.clock.trainIterations;
+  try {
+    await strategy.train(benchmark.trainStream[1]);
+  } finally {
+    backend.runWebGPUProgram = original;
+  }
+  const steps = strategy.clock.trainIterations - before;
+  strategy.dispose();
+  model.dispose();
+  return dispatches / steps;
+}
+
 async function backendFigures(benchmark, repeats) {
   await tutorialThroughput(benchmark, 1); // warm-up (compiles kernels, fills caches)
   const rates = await tutorialThroughput(benchmark, repeats);
   const loop = await tutorialLoopSeconds(benchmark);
-  return { ...rates, loop };
+  return { ...rates, loop, dispatches: await dispatchesPerStep(benchmark) };
 }
 
 async function main() {
@@ -304,6 +330,12 @@ async function main() {
   if (target && target !== info.name) {
     const other = await lib.initBackend({ backend: target, verbose: false });
     rows.push({ info: other, ...(await backendFigures(benchmark, repeats)) });
+    if (lib.fusedOpsActive()) {
+      // The same backend with tfjs's own ops instead of our fused kernels, measured right after.
+      lib.setFusedOps(false);
+      rows.push({ info: { ...other, name: `${other.name}, plain tfjs ops` }, ...(await backendFigures(benchmark, repeats)) });
+      lib.setFusedOps(true);
+    }
     await lib.initBackend({ backend: info.name, verbose: false });
   }
   console.log('');
@@ -312,6 +344,7 @@ async function main() {
     console.log(`  tutorial training (Naive, batch 500)    ${Math.round(r.train).toLocaleString('en-US').padStart(9)} samples/s   target >= 10,000 samples/s (wasm), >= 80,000 (webgpu on an H100/H200)`);
     console.log(`  tutorial evaluation (batch 100)         ${Math.round(r.eval).toLocaleString('en-US').padStart(9)} samples/s   target >= 30,000 samples/s (wasm)`);
     console.log(`  whole tutorial loop (5 experiences, train + eval after each): ${r.loop.seconds.toFixed(2)} s, final stream accuracy ${r.loop.accuracy.toFixed(4)}`);
+    if (r.dispatches != null) console.log(`  GPU dispatches per training step: ${r.dispatches.toFixed(1)}`);
   }
   console.log(`plain tfjs autodiff training on ${info.name} (batch 500) ${Math.round(plain).toLocaleString('en-US').padStart(9)} samples/s   reference`);
   console.log('');
@@ -319,6 +352,9 @@ async function main() {
   console.log(`ratio evaluation / training (${info.name}):     ${(rows[0].eval / rows[0].train).toFixed(2)}x`);
   if (rows.length > 1) {
     console.log(`ratio ${rows[1].info.name} / ${rows[0].info.name}: training ${(rows[1].train / rows[0].train).toFixed(2)}x, evaluation ${(rows[1].eval / rows[0].eval).toFixed(2)}x, whole loop ${(rows[0].loop.seconds / rows[1].loop.seconds).toFixed(2)}x faster`);
+  }
+  if (rows.length > 2) {
+    console.log(`ratio fused kernels / plain tfjs ops (${rows[1].info.name}): training ${(rows[1].train / rows[2].train).toFixed(2)}x, evaluation ${(rows[1].eval / rows[2].eval).toFixed(2)}x, whole loop ${(rows[2].loop.seconds / rows[1].loop.seconds).toFixed(2)}x faster`);
   }
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);

@@ -90,3 +90,116 @@ const lib = require('./kernel-lib');
   assert.match(r.error ?? '', /WebGPU device lost \(destroyed\): simulated loss/);
   assert.equal(r.iterations, 2, 'training stopped at the iteration after the loss');
 });
+
+/** Each fused webgpu kernel against the plain tfjs ops (setFusedOps(false)) on the same backend and inputs. */
+const FUSED_VS_PLAIN = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+const ops = require('./kernel-lib/dist/ops/fusedOps');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const rnd = new lib.Random(7);
+  const t = (shape, scale = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rnd.next() * 2 - 1) * scale), shape);
+  // odd sizes: threads past the end of a workgroup must not write
+  const p = t([37, 13]), g = t([37, 13]), m = t([37, 13]);
+  const logits = t([131, 7], 3);
+  const labels = tf.tensor1d(Int32Array.from({ length: 131 }, () => rnd.int(7)), 'int32');
+  const dy = tf.scalar(1.7);
+  const pool = t([10000]);
+  const x = t([131, 29]);
+  const y = t([131, 29]);
+  const cases = {};
+  const hypers = {
+    plain: { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+    momentum: { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false },
+    decayDampening: { lr: 0.05, momentum: 0.8, dampening: 0.3, weightDecay: 0.01, nesterov: false },
+    nesterovDecay: { lr: 0.05, momentum: 0.9, dampening: 0, weightDecay: 0.02, nesterov: true },
+  };
+  const run = () => {
+    const out = {};
+    for (const [name, h] of Object.entries(hypers)) {
+      const first = h.momentum ? ops.sgdMomentumBuffer(p, g, undefined, h) : undefined;
+      const next = h.momentum ? ops.sgdMomentumBuffer(p, g, m, h) : undefined;
+      out['sgdBufferFirst_' + name] = first;
+      out['sgdBuffer_' + name] = next;
+      out['sgdParam_' + name] = ops.sgdParamUpdate(p, g, next, h);
+    }
+    out.ce = ops.softmaxCrossEntropy(logits, labels);
+    out.ceFloatLabels = ops.softmaxCrossEntropy(logits, labels.toFloat());
+    out.ceGrad = ops.softmaxCrossEntropyGrad(logits, labels, dy);
+    out.columnSum = ops.columnSum(x);
+    out.reluGrad = ops.reluGrad(x, y);
+    out.maskWindow = ops.maskWindow(x, pool, 1234);
+    out.hits = ops.predictionHits(logits, labels);
+    out.accumulate = ops.accumulateSum(tf.scalar(2.5), x, 0.5);
+    out.accumulateFirst = ops.accumulateSum(undefined, logits);
+    const [mw] = [tf.grad((v) => ops.maskWindow(v, pool, 99).sum())(x)];
+    out.maskWindowGrad = mw;
+    out.ceLossGrad = tf.grad((l) => new lib.CrossEntropyLoss().forward(l, labels))(logits);
+    return out;
+  };
+  lib.setFusedOps(true);
+  const active = lib.fusedOpsActive();
+  const fused = run();
+  lib.setFusedOps(false);
+  const plain = run();
+  for (const k of Object.keys(fused)) {
+    if (!fused[k]) continue;
+    const a = await fused[k].data(), b = await plain[k].data();
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    cases[k] = { maxDiff, size: a.length, sameShape: fused[k].shape.join() === plain[k].shape.join() };
+  }
+  let badOffset = null;
+  try { ops.maskWindow(x, pool, 10000 - 10); } catch (e) { badOffset = e.message; }
+  console.log(JSON.stringify({ backend: tf.getBackend(), active, cases, badOffset }));
+})().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
+`;
+
+test('fused webgpu kernels equal the plain tfjs ops (SGD variants, cross-entropy and its gradient, sums, masks, hits)', { timeout: 300_000 }, () => {
+  const r = child(FUSED_VS_PLAIN, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  const j = r.json as { backend: string; active: boolean; cases: Record<string, { maxDiff: number; size: number; sameShape: boolean }>; badOffset: string; error?: string };
+  assert.ok(j && !j.error, `run failed: ${j?.error ?? r.stdout + r.stderr.slice(-2000)}`);
+  assert.equal(j.backend, 'webgpu');
+  assert.equal(j.active, true);
+  const names = Object.keys(j.cases);
+  assert.ok(names.length >= 20, `${names.length} cases: ${names.join(', ')}`);
+  for (const [name, c] of Object.entries(j.cases)) {
+    assert.ok(c.sameShape, `${name}: shapes differ`);
+    assert.ok(c.maxDiff < 1e-5, `${name}: max difference ${c.maxDiff} over ${c.size} values`);
+  }
+  assert.equal(j.cases.hits.size, 131);
+  assert.match(j.badOffset, /maskWindow: offset must be an integer in \[0, 6201\], got 9990/);
+});
+
+/** GPU dispatches per training step of the tutorial's SimpleMLP (batch 500, dropout, momentum, default evaluator). */
+const DISPATCH_COUNT = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
+  const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(),
+    { trainMbSize: 500, seed: 1, evaluator: new lib.EvaluationPlugin(lib.accuracyMetrics({ epoch: true }), lib.lossMetrics({ epoch: true })) });
+  await s.train(b.trainStream[0]);
+  const backend = tf.backend();
+  let dispatches = 0;
+  const original = backend.runWebGPUProgram.bind(backend);
+  backend.runWebGPUProgram = (...args) => { dispatches += 1; return original(...args); };
+  const before = s.clock.trainIterations;
+  const tensorsBefore = tf.memory().numTensors;
+  await s.train(b.trainStream[0]);
+  console.log(JSON.stringify({ perStep: dispatches / (s.clock.trainIterations - before), tensorsBefore, tensorsAfter: tf.memory().numTensors }));
+})().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
+`;
+
+test('a training step issues about half the GPU dispatches with the fused kernels (counted, not timed); no tensor leaks', { timeout: 300_000 }, () => {
+  const fused = child(DISPATCH_COUNT, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' }).json as { perStep: number; error?: string };
+  const plain = child(DISPATCH_COUNT, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software', AVALANCHE_TS_FUSED: '0' }).json as { perStep: number; error?: string };
+  assert.ok(fused && !fused.error && plain && !plain.error, `runs failed: ${fused?.error} ${plain?.error}`);
+  // Measured: 24 fused against 49 plain tfjs ops (and 53 before this change).
+  assert.ok(fused.perStep <= 26, `${fused.perStep} dispatches per step with the fused kernels`);
+  assert.ok(plain.perStep >= 40, `${plain.perStep} dispatches per step without them`);
+  const f = fused as unknown as { tensorsBefore: number; tensorsAfter: number };
+  assert.equal(f.tensorsAfter, f.tensorsBefore, 'no tensor is left behind by an experience');
+});

@@ -6,6 +6,7 @@ export * from './backend';
 export * from './data';
 export * from './benchmarks';
 export * from './models';
+export * from './ops';
 export * from './loaders';
 export * from './storage';
 export * from './training';

@@ -3,6 +3,7 @@
  * read; the values are read when a metric is emitted, together with the other metrics' values.
  */
 import * as tf from '@tensorflow/tfjs';
+import { accumulateSum, predictionHits } from '../ops/fusedOps';
 
 /** A per-task result still on the device. */
 export interface PendingTaskResult {
@@ -16,10 +17,13 @@ export class TaskSums {
   private sums = new Map<number, tf.Tensor>();
   private counts = new Map<number, number>();
 
-  /** Adds `value` (a tensor, not disposed here) with weight `count` to task `task`. */
-  add(task: number, value: tf.Tensor, count: number): void {
+  /**
+   * Adds `scale * sum(x)` (x not disposed here) with weight `count` to task `task`: one fused
+   * kernel on webgpu, where the sum and the addition would be two or three.
+   */
+  addSum(task: number, x: tf.Tensor, scale: number, count: number): void {
     const prev = this.sums.get(task);
-    this.sums.set(task, tf.keep(prev ? tf.add(prev, value) : tf.clone(value)));
+    this.sums.set(task, tf.keep(accumulateSum(prev, x, scale)));
     prev?.dispose();
     this.counts.set(task, (this.counts.get(task) ?? 0) + count);
   }
@@ -51,7 +55,7 @@ export class TaskSums {
  * for an object without `iterationTensor` it is computed afresh and the tidy frees it.
  */
 export function batchHits(strategy: { mbOutput: tf.Tensor | null; mbatch: { 1: tf.Tensor } | null; iterationTensor?: (key: string, compute: () => tf.Tensor) => tf.Tensor }): tf.Tensor {
-  const compute = () => tf.cast(tf.equal(tf.argMax(strategy.mbOutput!, 1), tf.cast(strategy.mbatch![1], 'int32')), 'float32');
+  const compute = () => predictionHits(strategy.mbOutput! as tf.Tensor2D, strategy.mbatch![1]);
   return strategy.iterationTensor ? strategy.iterationTensor('hits', compute) : compute();
 }
 

@@ -1,10 +1,12 @@
 /**
- * A dense layer `y = act(x W + b)` whose gradient is written by hand (`tf.customGrad`) with explicit
- * transposes: tfjs's automatic gradient of `matMul` uses transposed products, which run at 1-2
- * GFLOP/s on the wasm backend against ~30 for plain ones. Initialised as PyTorch's `nn.Linear`.
+ * A dense layer `y = act(x W + b)` whose gradient is written by hand (`tf.customGrad`): on wasm
+ * with explicit transposes (tfjs's automatic gradient of `matMul` uses transposed products, which
+ * run at 1-2 GFLOP/s there against ~30 for plain ones); on webgpu with the kernel's transpose flags
+ * and fused bias and ReLU gradients (fewer GPU dispatches). Initialised as PyTorch's `nn.Linear`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { requireBackend } from '../backend/backends';
+import { columnSum, matMulTransposed, reluGrad } from '../ops/fusedOps';
 import { Random } from '../utils/random';
 import { checkInteger } from '../utils/validate';
 
@@ -91,17 +93,33 @@ export class Linear {
   }
 }
 
+/**
+ * `act(x w + b)` as one `_FusedMatMul` kernel. `tf.fused.matMul` falls back to three kernels (matMul,
+ * add, relu) whenever a gradient is being recorded and the activation is not linear, because its own
+ * gradient handles only the linear case; our gradient is written by hand, so the kernel is called
+ * directly (one GPU dispatch instead of three on webgpu).
+ */
+function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: LinearActivation): tf.Tensor {
+  const [batch, inFeatures] = x.shape;
+  const outFeatures = w.shape[1] as number;
+  return tf.tidy(() => {
+    const inputs = { a: x.reshape([1, batch, inFeatures]), b: w.reshape([1, inFeatures, outFeatures]), bias: b };
+    const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 };
+    return (tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor).reshape([batch, outFeatures]);
+  });
+}
+
 /** The fused dense op with its hand-written gradient. */
 export function linearOp(activation: LinearActivation, inputGradient: boolean): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
   const backward = (dy: tf.Tensor, xs: tf.Tensor, ys: tf.Tensor) => {
-    const dz = activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy;
-    return { dz, dw: tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D), db: tf.sum(dz, 0) };
+    const dz = (activation === 'relu' ? reluGrad(dy, ys) : dy) as tf.Tensor2D;
+    return { dz, dw: matMulTransposed(xs as tf.Tensor2D, dz, true, false), db: columnSum(dz) };
   };
   if (!inputGradient) {
     // The input is data: differentiate with respect to the weights only (x is captured, not an input).
     return (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
       tf.customGrad(((wv: tf.Tensor, bv: tf.Tensor, save: tf.GradSaveFunc) => {
-        const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: wv as tf.Tensor2D, bias: bv, activation });
+        const y = denseForward(x, wv, bv, activation);
         save([y]);
         return {
           value: y,
@@ -115,14 +133,14 @@ export function linearOp(activation: LinearActivation, inputGradient: boolean): 
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation });
+    const y = denseForward(x, w, b, activation);
     save([x, w, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved;
         const { dz, dw, db } = backward(dy, xs, ys);
-        return [tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D), dw, db];
+        return [matMulTransposed(dz, ws as tf.Tensor2D, false, true), dw, db];
       },
     };
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

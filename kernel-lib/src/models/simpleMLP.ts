@@ -1,6 +1,7 @@
 /** `SimpleMLP`, Avalanche's multi-layer perceptron: (Linear, ReLU, Dropout) x hiddenLayers, then a Linear classifier. */
 import * as tf from '@tensorflow/tfjs';
 import { useResidentData } from '../loaders/residentData';
+import { maskWindow } from '../ops/fusedOps';
 import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Linear } from './linear';
@@ -136,8 +137,7 @@ export class SimpleMLP implements CLModel {
     const keep = 1 - this.dropRate;
     if (useResidentData()) {
       const pool = this.maskPool(h.size);
-      const offset = this.dropoutRandom.int(pool.size - h.size + 1);
-      return tf.mul(h, tf.slice(pool, [offset], [h.size]).reshape(h.shape));
+      return maskWindow(h, pool, this.dropoutRandom.int(pool.size - h.size + 1));
     }
     const mask = new Float32Array(h.size);
     const scale = 1 / keep;

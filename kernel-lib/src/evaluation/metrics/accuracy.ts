@@ -19,14 +19,14 @@ export class AccuracyAccumulator implements TaskAccumulator {
       // Inside tidy: the shared per-iteration tensor is kept; a fallback computed here is freed.
       const hits = batchHits(strategy);
       if (distinct.length === 1) {
-        this.correct.add(distinct[0], tf.sum(hits), tasks.length);
+        this.correct.addSum(distinct[0], hits, 1, tasks.length);
         return;
       }
       for (const task of distinct) {
         let count = 0;
         for (let i = 0; i < tasks.length; i++) if (tasks[i] === task) count++;
         const mask = tf.cast(tf.equal(batch[2], task), 'float32');
-        this.correct.add(task, tf.sum(tf.mul(hits, mask)), count);
+        this.correct.addSum(task, tf.mul(hits, mask), 1, count);
       }
     });
   }

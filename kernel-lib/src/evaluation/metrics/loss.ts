@@ -1,5 +1,4 @@
 /** Average loss, per task label, as Avalanche's `loss_metrics`. */
-import * as tf from '@tensorflow/tfjs';
 import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { experienceTask } from '../metricValue';
@@ -15,7 +14,7 @@ export class LossAccumulator implements TaskAccumulator {
 
   update(strategy: BaseStrategy): void {
     const n = strategy.mbatch![0].shape[0];
-    tf.tidy(() => this.sums.add(experienceTask(strategy), tf.mul(strategy.loss!, n), n));
+    this.sums.addSum(experienceTask(strategy), strategy.loss!, n, n);
   }
 
   results(): AccumulatorResult[] {

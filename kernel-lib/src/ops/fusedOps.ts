@@ -1,0 +1,151 @@
+/**
+ * Operations that the training step and the metrics repeat every iteration, each written twice:
+ * as plain tfjs ops (the reference, used on wasm and cpu) and, on the webgpu backend, as one fused
+ * GPU kernel (`webgpuPrograms.ts`). Results agree to float rounding (tested on Mesa's software
+ * renderer). `setFusedOps(false)` or `AVALANCHE_TS_FUSED=0` turns the fused kernels off, e.g. to
+ * compare.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { FUSED_KERNELS, registerFusedKernels } from './webgpuPrograms';
+
+let enabled = process.env.AVALANCHE_TS_FUSED !== '0';
+
+/** Turns the fused webgpu kernels on or off (default on; `AVALANCHE_TS_FUSED=0` sets off). */
+export function setFusedOps(on: boolean): void {
+  if (typeof on !== 'boolean') throw new Error(`setFusedOps: on must be true or false, got ${on}`);
+  enabled = on;
+}
+
+/** True when the fused kernels run: they are on and the active backend is webgpu. */
+export function fusedOpsActive(): boolean {
+  if (!enabled || tf.getBackend() !== 'webgpu') return false;
+  registerFusedKernels();
+  return true;
+}
+
+function run(kernel: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, number | boolean> = {}): tf.Tensor {
+  const defined: tf.NamedTensorMap = {};
+  for (const [k, v] of Object.entries(inputs)) if (v) defined[k] = v;
+  return tf.engine().runKernel(kernel, defined, attrs) as tf.Tensor;
+}
+
+/** Hyper-parameters of an SGD update (PyTorch's meaning). */
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+/**
+ * The new momentum buffer of `torch.optim.SGD`: `d = grad + weightDecay * param`, then
+ * `momentum * buffer + (1 - dampening) * d`, or `d` itself at the first step (no buffer yet).
+ */
+export function sgdMomentumBuffer(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Tensor | undefined, h: SgdHyper): tf.Tensor {
+  if (!buffer && !h.weightDecay) return tf.clone(grad);
+  if (fusedOpsActive()) {
+    return run(FUSED_KERNELS.sgdMomentumBuffer, { param, grad, buffer }, { momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay });
+  }
+  return tf.tidy(() => {
+    const d = h.weightDecay ? tf.add(grad, tf.mul(param, h.weightDecay)) : grad;
+    if (!buffer) return tf.clone(d);
+    return tf.add(tf.mul(buffer, h.momentum), h.dampening ? tf.mul(d, 1 - h.dampening) : d);
+  });
+}
+
+/**
+ * The updated parameter of `torch.optim.SGD`: `param - lr * step`, where step is `d` without
+ * momentum (`buffer` undefined), the new buffer with momentum, or `d + momentum * buffer` (nesterov).
+ */
+export function sgdParamUpdate(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Tensor | undefined, h: SgdHyper): tf.Tensor {
+  if (fusedOpsActive()) {
+    return run(FUSED_KERNELS.sgdParamUpdate, { param, grad, buffer }, { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay, nesterov: h.nesterov });
+  }
+  return tf.tidy(() => {
+    const d = h.weightDecay ? tf.add(grad, tf.mul(param, h.weightDecay)) : grad;
+    const step = !buffer ? d : h.nesterov ? tf.add(d, tf.mul(buffer, h.momentum)) : buffer;
+    return tf.sub(param, tf.mul(step, h.lr));
+  });
+}
+
+/** Class ids as int32 (a no-op when they already are). */
+function int32Labels(labels: tf.Tensor): tf.Tensor {
+  return labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
+}
+
+/** Mean cross-entropy of logits `[B, C]` against class ids `[B]`, as a scalar. */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
+  if (fusedOpsActive()) {
+    return tf.tidy(() => run(FUSED_KERNELS.softmaxCrossEntropy, { logits, labels: int32Labels(labels) }).reshape([]) as tf.Scalar);
+  }
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]).toFloat();
+    return tf.mul(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits))), -1 / logits.shape[0]) as tf.Scalar;
+  });
+}
+
+/** The gradient of `softmaxCrossEntropy` with respect to the logits, times `dy`: `(softmax - onehot) * dy / B`. */
+export function softmaxCrossEntropyGrad(logits: tf.Tensor2D, labels: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
+  if (fusedOpsActive()) {
+    return tf.tidy(() => run(FUSED_KERNELS.softmaxCrossEntropyGrad, { logits, labels: int32Labels(labels), dy: dy.reshape([1]) }) as tf.Tensor2D);
+  }
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]).toFloat();
+    return tf.mul(tf.sub(tf.softmax(logits), oneHot), tf.mul(dy, 1 / logits.shape[0])) as tf.Tensor2D;
+  });
+}
+
+/** The sum over the rows of `x` `[R, C]`: `[C]` (a bias gradient). */
+export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  if (fusedOpsActive()) return run(FUSED_KERNELS.columnSum, { x }) as tf.Tensor1D;
+  return tf.sum(x, 0);
+}
+
+/**
+ * `op(a) op(b)` where `op` transposes when asked. On webgpu the matMul kernel reads transposed
+ * operands itself; on wasm and cpu the transposes are explicit, because tfjs's transposed products
+ * run 15-30x slower there than plain ones.
+ */
+export function matMulTransposed(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (fusedOpsActive()) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b));
+}
+
+/** `dy` where `y > 0`, else 0: the gradient through a ReLU whose output is `y`. */
+export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (fusedOpsActive()) return run(FUSED_KERNELS.reluGrad, { dy, y });
+  return tf.tidy(() => tf.mul(dy, tf.step(y)));
+}
+
+/**
+ * `x * pool[offset : offset + x.size]` (reshaped as `x`): a dropout mask taken as a window of a pool
+ * of mask values. Differentiable in `x` (the gradient is the same window times `dy`).
+ */
+export function maskWindow(x: tf.Tensor, pool: tf.Tensor1D, offset: number): tf.Tensor {
+  if (!Number.isInteger(offset) || offset < 0 || offset + x.size > pool.size) {
+    throw new Error(`maskWindow: offset must be an integer in [0, ${pool.size - x.size}], got ${offset}`);
+  }
+  if (!fusedOpsActive()) return tf.tidy(() => tf.mul(x, tf.slice(pool, [offset], [x.size]).reshape(x.shape)));
+  const apply = (t: tf.Tensor) => run(FUSED_KERNELS.maskWindow, { x: t, pool }, { offset });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const op = tf.customGrad(((xv: tf.Tensor) => ({ value: apply(xv), gradFunc: (dy: tf.Tensor) => apply(dy) })) as any) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return op(x);
+}
+
+/** 1 where the top-1 prediction of a row of `logits` `[B, C]` is its label, else 0 (float32 `[B]`). */
+export function predictionHits(logits: tf.Tensor2D, labels: tf.Tensor): tf.Tensor1D {
+  if (fusedOpsActive()) return run(FUSED_KERNELS.predictionHits, { logits, labels: int32Labels(labels) }) as tf.Tensor1D;
+  return tf.tidy(() => tf.cast(tf.equal(tf.argMax(logits, 1), int32Labels(labels)), 'float32') as tf.Tensor1D);
+}
+
+/** `previous + scale * sum(x)` as a scalar (`previous` may be undefined: 0). */
+export function accumulateSum(previous: tf.Tensor | undefined, x: tf.Tensor, scale = 1): tf.Scalar {
+  if (fusedOpsActive()) {
+    return tf.tidy(() => run(FUSED_KERNELS.accumulateSum, { previous: previous?.reshape([1]), x: x.reshape([x.size]) }, { scale }).reshape([]) as tf.Scalar);
+  }
+  return tf.tidy(() => {
+    const s = scale === 1 ? tf.sum(x) : tf.mul(tf.sum(x), scale);
+    return (previous ? tf.add(previous, s) : s) as tf.Scalar;
+  });
+}

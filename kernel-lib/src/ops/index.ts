@@ -1,0 +1,1 @@
+export { setFusedOps, fusedOpsActive } from './fusedOps';

@@ -1,0 +1,211 @@
+/**
+ * Fused WGSL kernels for the webgpu backend, registered with tfjs as ordinary kernels
+ * (`tf.registerKernel`), so that the engine tracks, disposes and profiles their outputs as any other.
+ * Each does in one GPU dispatch what tfjs's ops do in several (an SGD update: 4 per variable; the
+ * softmax cross-entropy and its gradient: ~16). On a GPU each dispatch costs a fixed overhead issued
+ * from JavaScript, which dominates a small model's step. The programs follow tfjs-backend-webgpu's
+ * `WebGPUProgram` shape; the backend adds the bindings, shape uniforms and the entry point.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Names of the fused kernels. */
+export const FUSED_KERNELS = {
+  sgdMomentumBuffer: 'AvalancheTsSgdMomentumBuffer',
+  sgdParamUpdate: 'AvalancheTsSgdParamUpdate',
+  softmaxCrossEntropy: 'AvalancheTsSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'AvalancheTsSoftmaxCrossEntropyGrad',
+  columnSum: 'AvalancheTsColumnSum',
+  reluGrad: 'AvalancheTsReluGrad',
+  maskWindow: 'AvalancheTsMaskWindow',
+  predictionHits: 'AvalancheTsPredictionHits',
+  accumulateSum: 'AvalancheTsAccumulateSum',
+} as const;
+
+/** The part of tfjs-backend-webgpu's program interface these kernels use. */
+interface Program {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  size?: boolean;
+  uniforms?: string;
+  getUserCode(): string;
+}
+
+/** The part of the webgpu backend these kernels call. */
+interface WebGPUBackendLike {
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
+}
+
+const FLAT_WORKGROUP = 128;
+const REDUCE_WORKGROUP = 128; // one workgroup reduces; a power of two
+
+/** A program with one thread per element of `threads` (a flat dispatch), writing `outputShape`. */
+function program(key: string, variableNames: string[], outputShape: number[], threads: number, code: string, uniforms?: string, workgroup = FLAT_WORKGROUP): Program {
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: [0] },
+    dispatch: [Math.max(1, Math.ceil(threads / workgroup)), 1, 1],
+    workgroupSize: [workgroup, 1, 1],
+    size: true, // uniforms.size: the number of output elements
+    uniforms,
+    getUserCode: () => code,
+  };
+}
+
+const f32 = (data: number) => ({ type: 'float32', data: [data] });
+const i32 = (data: number) => ({ type: 'int32', data: [data] });
+
+/** Sums `acc` of the workgroup's threads into `partial[0]` (every thread reaches the barriers). */
+const TREE_REDUCE = `
+        partial[index] = acc;
+        workgroupBarrier();
+        for (var stride = ${REDUCE_WORKGROUP / 2}; stride > 0; stride = stride / 2) {
+          if (index < stride) { partial[index] = partial[index] + partial[index + stride]; }
+          workgroupBarrier();
+        }`;
+
+/** `d = g + wd * p` (the gradient with weight decay), as WGSL. */
+const DECAYED_GRAD = 'let d = G[index] + uniforms.weightDecay * P[index];';
+
+type Inputs = Record<string, tf.TensorInfo>;
+type Attrs = Record<string, number | boolean>;
+type KernelFn = (args: { inputs: Inputs; backend: WebGPUBackendLike; attrs: Attrs }) => tf.TensorInfo;
+
+const kernels: Record<string, KernelFn> = {
+  // buffer' = momentum * buffer + (1 - dampening) * d, or d at the first step (PyTorch's SGD).
+  [FUSED_KERNELS.sgdMomentumBuffer]: ({ inputs: { param, grad, buffer }, backend, attrs }) => {
+    const n = tf.util.sizeFromShape(param.shape);
+    const names = buffer ? ['P', 'G', 'M'] : ['P', 'G'];
+    const update = buffer ? 'uniforms.momentum * M[index] + (1.0 - uniforms.dampening) * d' : 'd';
+    const code = `fn main(index : i32) { if (index < uniforms.size) { ${DECAYED_GRAD} setOutputAtIndex(index, ${update}); } }`;
+    const p = program(`avalanche_sgd_buffer_${buffer ? 1 : 0}`, names, param.shape, n, code, 'momentum : f32, dampening : f32, weightDecay : f32,');
+    const ins = buffer ? [param, grad, buffer] : [param, grad];
+    return backend.runWebGPUProgram(p, ins, 'float32', [f32(attrs.momentum as number), f32(attrs.dampening as number), f32(attrs.weightDecay as number)]);
+  },
+  // param' = param - lr * step, where step is d (no momentum), buffer', or d + momentum * buffer' (nesterov).
+  [FUSED_KERNELS.sgdParamUpdate]: ({ inputs: { param, grad, buffer }, backend, attrs }) => {
+    const n = tf.util.sizeFromShape(param.shape);
+    const mode = !buffer ? 'plain' : attrs.nesterov ? 'nesterov' : 'momentum';
+    const step = mode === 'plain' ? 'd' : mode === 'nesterov' ? 'd + uniforms.momentum * M[index]' : 'M[index]';
+    const code = `fn main(index : i32) { if (index < uniforms.size) { ${DECAYED_GRAD} setOutputAtIndex(index, P[index] - uniforms.lr * (${step})); } }`;
+    const names = buffer ? ['P', 'G', 'M'] : ['P', 'G'];
+    const p = program(`avalanche_sgd_param_${mode}`, names, param.shape, n, code, 'lr : f32, momentum : f32, weightDecay : f32,');
+    const ins = buffer ? [param, grad, buffer] : [param, grad];
+    return backend.runWebGPUProgram(p, ins, 'float32', [f32(attrs.lr as number), f32(attrs.momentum as number), f32(attrs.weightDecay as number)]);
+  },
+  // mean over rows of logsumexp(logits[r]) - logits[r, label[r]]: one workgroup, a tree reduction.
+  [FUSED_KERNELS.softmaxCrossEntropy]: ({ inputs: { logits, labels }, backend }) => {
+    const code = `
+      var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
+      fn main(index : i32) {
+        let rows = uniforms.logitsShape.x;
+        let cols = uniforms.logitsShape.y;
+        var acc = 0.0;
+        for (var r = index; r < rows; r = r + ${REDUCE_WORKGROUP}) {
+          let base = r * cols;
+          var mx = Logits[base];
+          for (var c = 1; c < cols; c = c + 1) { mx = max(mx, Logits[base + c]); }
+          var s = 0.0;
+          for (var c = 0; c < cols; c = c + 1) { s = s + exp(Logits[base + c] - mx); }
+          acc = acc + log(s) + mx - Logits[base + Labels[r]];
+        }
+        ${TREE_REDUCE}
+        if (index == 0) { setOutputAtIndex(0, partial[0] / f32(rows)); }
+      }`;
+    const p = program('avalanche_ce', ['Logits', 'Labels'], [1], REDUCE_WORKGROUP, code, undefined, REDUCE_WORKGROUP);
+    return backend.runWebGPUProgram(p, [logits, labels], 'float32');
+  },
+  // (softmax(logits) - onehot(labels)) * dy / rows: one thread per row.
+  [FUSED_KERNELS.softmaxCrossEntropyGrad]: ({ inputs: { logits, labels, dy }, backend }) => {
+    const code = `
+      fn main(index : i32) {
+        let rows = uniforms.logitsShape.x;
+        let cols = uniforms.logitsShape.y;
+        if (index >= rows) { return; }
+        let base = index * cols;
+        var mx = Logits[base];
+        for (var c = 1; c < cols; c = c + 1) { mx = max(mx, Logits[base + c]); }
+        var s = 0.0;
+        for (var c = 0; c < cols; c = c + 1) { s = s + exp(Logits[base + c] - mx); }
+        let scale = Dy[0] / f32(rows);
+        let label = Labels[index];
+        for (var c = 0; c < cols; c = c + 1) {
+          let p = exp(Logits[base + c] - mx) / s;
+          setOutputAtIndex(base + c, (p - select(0.0, 1.0, c == label)) * scale);
+        }
+      }`;
+    const p = program('avalanche_ce_grad', ['Logits', 'Labels', 'Dy'], logits.shape, logits.shape[0], code, undefined, 64);
+    return backend.runWebGPUProgram(p, [logits, labels, dy], 'float32');
+  },
+  // sum over rows: one thread per column.
+  [FUSED_KERNELS.columnSum]: ({ inputs: { x }, backend }) => {
+    const code = `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let rows = uniforms.xShape.x;
+        let cols = uniforms.xShape.y;
+        var s = 0.0;
+        for (var r = 0; r < rows; r = r + 1) { s = s + X[r * cols + index]; }
+        setOutputAtIndex(index, s);
+      }`;
+    const p = program('avalanche_colsum', ['X'], [x.shape[1]], x.shape[1], code, undefined, 64);
+    return backend.runWebGPUProgram(p, [x], 'float32');
+  },
+  // dy where y > 0, else 0.
+  [FUSED_KERNELS.reluGrad]: ({ inputs: { dy, y }, backend }) => {
+    const code = 'fn main(index : i32) { if (index < uniforms.size) { setOutputAtIndex(index, select(0.0, Dy[index], Y[index] > 0.0)); } }';
+    const p = program('avalanche_relu_grad', ['Dy', 'Y'], dy.shape, tf.util.sizeFromShape(dy.shape), code);
+    return backend.runWebGPUProgram(p, [dy, y], 'float32');
+  },
+  // x * pool[offset + i]: a dropout mask that is a window of a pool of mask values.
+  [FUSED_KERNELS.maskWindow]: ({ inputs: { x, pool }, backend, attrs }) => {
+    const code = 'fn main(index : i32) { if (index < uniforms.size) { setOutputAtIndex(index, X[index] * Pool[index + uniforms.offset]); } }';
+    const p = program('avalanche_mask_window', ['X', 'Pool'], x.shape, tf.util.sizeFromShape(x.shape), code, 'offset : i32,');
+    return backend.runWebGPUProgram(p, [x, pool], 'float32', [i32(attrs.offset as number)]);
+  },
+  // 1 where the first maximum of a row is at its label, else 0: one thread per row.
+  [FUSED_KERNELS.predictionHits]: ({ inputs: { logits, labels }, backend }) => {
+    const code = `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let cols = uniforms.logitsShape.y;
+        let base = index * cols;
+        var best = 0;
+        var mx = Logits[base];
+        for (var c = 1; c < cols; c = c + 1) { let v = Logits[base + c]; if (v > mx) { mx = v; best = c; } }
+        setOutputAtIndex(index, select(0.0, 1.0, best == Labels[index]));
+      }`;
+    const p = program('avalanche_hits', ['Logits', 'Labels'], [logits.shape[0]], logits.shape[0], code, undefined, 64);
+    return backend.runWebGPUProgram(p, [logits, labels], 'float32');
+  },
+  // previous + scale * sum(x) (x flat, previous optional): one workgroup, a tree reduction.
+  [FUSED_KERNELS.accumulateSum]: ({ inputs: { previous, x }, backend, attrs }) => {
+    const code = `
+      var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
+      fn main(index : i32) {
+        var acc = 0.0;
+        for (var i = index; i < uniforms.xShape; i = i + ${REDUCE_WORKGROUP}) { acc = acc + X[i]; }
+        ${TREE_REDUCE}
+        if (index == 0) { setOutputAtIndex(0, ${previous ? 'Previous[0] + ' : ''}uniforms.scale * partial[0]); }
+      }`;
+    const p = program(`avalanche_acc_sum_${previous ? 1 : 0}`, previous ? ['X', 'Previous'] : ['X'], [1], REDUCE_WORKGROUP, code, 'scale : f32,', REDUCE_WORKGROUP);
+    return backend.runWebGPUProgram(p, previous ? [x, previous] : [x], 'float32', [f32(attrs.scale as number)]);
+  },
+};
+
+let registered = false;
+
+/** Registers the fused kernels for the webgpu backend (once; a no-op if another copy did). */
+export function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    if (tf.getKernel(kernelName, 'webgpu')) continue;
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+}
