@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Builds .gpu/, what a bare GPU machine (no Node, no network) needs to run the webgpu bench:
 # a compressed Node binary, the project files the bench loads (traced), the Vulkan loader and the
-# GL dispatch libraries the NVIDIA Vulkan driver needs (Debian amd64 packages). There, run:
-#   for f in .gpu/*.deb; do dpkg -x $f /; done; ldconfig
-#   gzip -dc .gpu/node.gz > /tmp/node && chmod +x /tmp/node && tar xzf .gpu/bundle.tar.gz
-#   VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /tmp/node scripts/bench.js --backend webgpu --only tutorial
+# GL dispatch libraries the NVIDIA Vulkan driver needs (Debian amd64 packages). There, run
+# `bash scripts/gpu-check.sh` (it unpacks these and runs the benches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu
