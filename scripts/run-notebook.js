@@ -102,8 +102,23 @@ function runNotebook(notebook, args) {
   return true;
 }
 
+/**
+ * Makes nbconvert use this checkout's tslab whatever kernel spec the user's Jupyter folder holds (it
+ * may point at another or a moved checkout): a spec in out/jupyter, first on JUPYTER_PATH.
+ */
+function useThisCheckoutsKernel() {
+  const dir = path.join(root, 'out', 'jupyter');
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'register-kernel.js'), '--data-dir', dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(r.stderr || r.stdout);
+    process.exit(1);
+  }
+  process.env.JUPYTER_PATH = [dir, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
+}
+
 const args = parseArgs(process.argv.slice(2));
 checkJupyter();
+useThisCheckoutsKernel();
 let ok = true;
 for (const nb of args.notebooks) ok = runNotebook(nb, args) && ok;
 process.exit(ok ? 0 : 1);

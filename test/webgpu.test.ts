@@ -203,3 +203,52 @@ test('a training step issues about half the GPU dispatches with the fused kernel
   const f = fused as unknown as { tensorsBefore: number; tensorsAfter: number };
   assert.equal(f.tensorsAfter, f.tensorsBefore, 'no tensor is left behind by an experience');
 });
+
+/** Feature-based buffer selection: asynchronous on webgpu (no synchronous reads there), synchronous on cpu. */
+const FEATURE_SELECTION = `
+const lib = require('./kernel-lib');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 5, source: 'bundled' });
+  const model = new lib.SimpleMLP({ seed: 5 });
+  model.train();
+  const out = { modes: {} };
+  for (const [name, Strategy] of [['closest', lib.ClosestToCenterSelectionStrategy], ['herding', lib.HerdingSelectionStrategy]]) {
+    const buffer = new lib.ParametricBuffer({ maxSize: 40, groupby: 'class', selectionStrategy: new Strategy(model) });
+    const r1 = buffer.update({ experience: b.trainStream[0], evalMbSize: 500 });
+    const isPromise = !!r1 && typeof r1.then === 'function';
+    let early = null;
+    if (isPromise) { try { buffer.buffer; } catch (e) { early = e.message; } }
+    await r1;
+    await buffer.update({ experience: b.trainStream[1], evalMbSize: 500 });
+    out.modes[name] = { isPromise, early, ids: Array.from(buffer.buffer.sampleIds), targets: Array.from(buffer.buffer.targets) };
+  }
+  out.training = model.training;
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
+`;
+
+test('feature-based buffer selection (herding, closest to center) works on webgpu, asynchronously, and picks what cpu picks', { timeout: 300_000 }, () => {
+  const gpu = child(FEATURE_SELECTION, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  const cpu = child(FEATURE_SELECTION, { AVALANCHE_TS_BACKEND: 'cpu' });
+  type Out = { modes: Record<string, { isPromise: boolean; early: string | null; ids: number[]; targets: number[] }>; training: boolean; error?: string };
+  const g = gpu.json as Out;
+  const c = cpu.json as Out;
+  assert.ok(g && !g.error, `webgpu run failed: ${g?.error ?? gpu.stdout + gpu.stderr.slice(-2000)}`);
+  assert.ok(c && !c.error, `cpu run failed: ${c?.error ?? cpu.stdout}`);
+  assert.equal(g.training, true, 'the model goes back to training mode');
+  for (const name of ['closest', 'herding']) {
+    const gm = g.modes[name];
+    const cm = c.modes[name];
+    assert.equal(gm.isPromise, true, `${name}: a promise on webgpu`);
+    assert.match(gm.early ?? '', /ParametricBuffer: reading the buffer while an update is still running .*await buffer.update\(strategy\) first/);
+    assert.equal(cm.isPromise, false, `${name}: synchronous on cpu`);
+    assert.equal(gm.ids.length, 40);
+    // 4 classes after two experiences of SplitMNIST: 10 each
+    const perClass = new Map<number, number>();
+    gm.targets.forEach((t) => perClass.set(t, (perClass.get(t) ?? 0) + 1));
+    assert.deepEqual([...perClass.values()], [10, 10, 10, 10]);
+    const same = gm.ids.filter((id) => cm.ids.includes(id)).length;
+    assert.ok(same >= 38, `${name}: ${same} of 40 samples as on cpu (float rounding may swap near ties)`);
+  }
+});

@@ -3,6 +3,7 @@
  * subclasses `ExperienceBalancedBuffer`, `ClassBalancedBuffer` and `ParametricBuffer`.
  */
 import { ClassificationDataset } from '../data/dataset';
+import { MaybePromise, andThen, forEachInOrder, isPromise } from '../utils/maybePromise';
 import { checkKnownOptions, checkOneOf } from '../utils/validate';
 import { BufferState, ExemplarsBuffer, checkBufferSize, experienceData } from './exemplarsBuffer';
 import { ReservoirSamplingBuffer } from './reservoir';
@@ -28,6 +29,8 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
   readonly totalNumGroups: number | null;
   protected readonly seed: number | null | undefined;
   private cache: { parts: ClassificationDataset[]; data: ClassificationDataset } | null = null;
+  /** The update still running (feature-based selection on webgpu reads features asynchronously). */
+  private pending: Promise<void> | null = null;
 
   constructor(options: BalancedBufferOptions) {
     checkKnownOptions(new.target.name, options, ['maxSize', 'adaptiveSize', 'totalNumGroups', 'seed', ...new.target.extraOptions]);
@@ -44,6 +47,7 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
 
   /** The samples of every group, concatenated in group order. */
   override get buffer(): ClassificationDataset {
+    this.checkNotPending('reading the buffer');
     const parts = [...this.bufferGroups.values()].map((g) => g.buffer).filter((b) => b.length > 0);
     if (parts.length === 0) return super.buffer;
     if (this.cache && this.cache.parts.length === parts.length && this.cache.parts.every((p, i) => p === parts[i])) return this.cache.data;
@@ -68,9 +72,10 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
     return Array.from({ length: numGroups }, (_, i) => base + (i < rem ? 1 : 0));
   }
 
-  resize(state: BufferState, newSize: number): void {
+  resize(state: BufferState, newSize: number): MaybePromise<void> {
+    this.checkNotPending('resize');
     this.maxSize = checkBufferSize('newSize', newSize);
-    this.applyQuotas(state);
+    return this.track(this.applyQuotas(state));
   }
 
   /** Options a subclass accepts beyond the balanced buffers' own. */
@@ -82,10 +87,27 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
   }
 
   /** Gives each group its quota (groups in ascending id order). */
-  protected applyQuotas(state: BufferState): void {
+  protected applyQuotas(state: BufferState): MaybePromise<void> {
     const ids = [...this.bufferGroups.keys()].sort((a, b) => a - b);
     const lengths = this.getGroupLengths(ids.length);
-    for (let i = 0; i < ids.length; i++) this.bufferGroups.get(ids[i])!.resize(state, lengths[i]);
+    return forEachInOrder(ids, (id, i) => this.bufferGroups.get(id)!.resize(state, lengths[i]));
+  }
+
+  /** Marks the buffer busy until `work` (if a promise) settles; returns it. */
+  protected track(work: MaybePromise<void>): MaybePromise<void> {
+    if (!isPromise(work)) return work;
+    const pending = work.finally(() => {
+      this.pending = null;
+    });
+    this.pending = pending;
+    return pending;
+  }
+
+  /** A clear error instead of a half-updated buffer when an asynchronous update was not awaited. */
+  protected checkNotPending(what: string): void {
+    if (this.pending) {
+      throw new Error(`${this.constructor.name}: ${what} while an update is still running (feature-based selection reads features from the GPU asynchronously on webgpu): await buffer.update(strategy) first`);
+    }
   }
 }
 
@@ -97,7 +119,7 @@ export class ExperienceBalancedBuffer extends BalancedExemplarsBuffer {
     const group = this.newReservoir(expId);
     group.updateFromDataset(data);
     this.bufferGroups.set(expId, group);
-    this.applyQuotas(state);
+    this.applyQuotas(state); // reservoir groups: synchronous
   }
 }
 
@@ -113,7 +135,7 @@ export class ClassBalancedBuffer extends BalancedExemplarsBuffer {
       }
       group.updateFromDataset(data.subset(indices));
     }
-    this.applyQuotas(state);
+    this.applyQuotas(state); // reservoir groups: synchronous
   }
 }
 
@@ -126,22 +148,27 @@ export class ParametricSingleBuffer extends ExemplarsBuffer {
     this.selectionStrategy = selectionStrategy;
   }
 
-  update(state: BufferState): void {
-    this.updateFromDataset(state, experienceData(state, 'ParametricSingleBuffer.update'));
+  update(state: BufferState): MaybePromise<void> {
+    return this.updateFromDataset(state, experienceData(state, 'ParametricSingleBuffer.update'));
   }
 
-  /** Adds `data` to the candidates and keeps the best `maxSize` by the selection strategy. */
-  updateFromDataset(state: BufferState, data: ClassificationDataset): void {
+  /**
+   * Adds `data` to the candidates and keeps the best `maxSize` by the selection strategy (a promise
+   * when the selection reads features asynchronously, on webgpu).
+   */
+  updateFromDataset(state: BufferState, data: ClassificationDataset): MaybePromise<void> {
     this.stored = this.stored && this.stored.length ? ClassificationDataset.concat([this.stored, data]) : data;
-    this.resize(state, this.maxSize);
+    return this.resize(state, this.maxSize);
   }
 
-  resize(state: BufferState, newSize: number): void {
+  resize(state: BufferState, newSize: number): MaybePromise<void> {
     this.maxSize = checkBufferSize('newSize', newSize);
-    if (!this.stored) return;
-    if (this.stored.length <= newSize && this.stored.length > 0 && newSize > 0 && this.selectionSkippable()) return;
-    const order = this.selectionStrategy.makeSortedIndices(state, this.stored, newSize);
-    this.stored = this.stored.subset(order.slice(0, newSize));
+    const candidates = this.stored;
+    if (!candidates) return;
+    if (candidates.length <= newSize && candidates.length > 0 && newSize > 0 && this.selectionSkippable()) return;
+    return andThen(this.selectionStrategy.makeSortedIndices(state, candidates, newSize), (order) => {
+      this.stored = candidates.subset(order.slice(0, newSize));
+    });
   }
 
   /** Random selection of everything keeps everything: no need to reorder. */
@@ -188,12 +215,18 @@ export class ParametricBuffer extends BalancedExemplarsBuffer {
     this.selectionStrategy = selection;
   }
 
-  update(state: BufferState): void {
+  /**
+   * Adds the experience's samples and keeps each group's best by the selection strategy.
+   * Synchronous, except with a feature-based selection on webgpu: it then returns a promise (await it;
+   * reading the buffer before it settles is an error).
+   */
+  update(state: BufferState): MaybePromise<void> {
+    this.checkNotPending('update');
     const data = experienceData(state, 'ParametricBuffer.update');
-    const groups = this.makeGroups(state, data);
-    const ids = [...new Set([...this.bufferGroups.keys(), ...groups.keys()])].sort((a, b) => a - b);
+    const groups = [...this.makeGroups(state, data)];
+    const ids = [...new Set([...this.bufferGroups.keys(), ...groups.map(([id]) => id)])].sort((a, b) => a - b);
     const lengths = this.getGroupLengths(ids.length);
-    for (const [id, indices] of groups) {
+    const added = forEachInOrder(groups, ([id, indices]) => {
       const quota = lengths[ids.indexOf(id)];
       let group = this.bufferGroups.get(id) as ParametricSingleBuffer | undefined;
       if (!group) {
@@ -201,9 +234,9 @@ export class ParametricBuffer extends BalancedExemplarsBuffer {
         this.bufferGroups.set(id, group);
       }
       group.maxSize = quota;
-      group.updateFromDataset(state, indices === null ? data : data.subset(indices));
-    }
-    this.applyQuotas(state);
+      return group.updateFromDataset(state, indices === null ? data : data.subset(indices));
+    });
+    return this.track(andThen(added, () => this.applyQuotas(state)));
   }
 
   private makeGroups(state: BufferState, data: ClassificationDataset): Map<number, Int32Array | null> {

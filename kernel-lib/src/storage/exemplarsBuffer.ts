@@ -56,9 +56,12 @@ export abstract class ExemplarsBuffer {
     this.stored = data;
   }
 
-  /** Updates the buffer with the data of `state.experience` (synchronous for the built-in policies). */
+  /**
+   * Updates the buffer with the data of `state.experience`. Synchronous for the built-in policies,
+   * except a feature-based selection on webgpu, which returns a promise: `await` it when unsure.
+   */
   abstract update(state: BufferState): void | Promise<void>;
 
-  /** Changes `maxSize` and drops samples if the buffer is now too large. */
-  abstract resize(state: BufferState, newSize: number): void;
+  /** Changes `maxSize` and drops samples if the buffer is now too large (a promise in the same case as `update`). */
+  abstract resize(state: BufferState, newSize: number): void | Promise<void>;
 }

@@ -7,7 +7,11 @@ import { ClassificationDataset } from '../data/dataset';
 import { gatherMiniBatch, disposeMiniBatch } from '../loaders/miniBatch';
 import type { CLModel } from '../models/model';
 import { Random, makeRandom } from '../utils/random';
+import { MaybePromise, andThen, forEachInOrder, isPromise } from '../utils/maybePromise';
 import type { BufferState } from './exemplarsBuffer';
+
+/** Backends without synchronous device reads in Node (tfjs's needs OffscreenCanvas there). */
+const ASYNC_READ_BACKENDS = ['webgpu'];
 
 /** Orders candidate exemplars, best first. */
 export interface ExemplarsSelectionStrategy {
@@ -15,7 +19,7 @@ export interface ExemplarsSelectionStrategy {
    * Indices of `data`, best first. Only the first `limit` (when given) must be in order: the buffer
    * keeps those.
    */
-  makeSortedIndices(state: BufferState, data: ClassificationDataset, limit?: number): number[];
+  makeSortedIndices(state: BufferState, data: ClassificationDataset, limit?: number): MaybePromise<number[]>;
 }
 
 /** Random order (Avalanche's default selection). */
@@ -42,37 +46,73 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
     this.model = model;
   }
 
-  makeSortedIndices(state: BufferState, data: ClassificationDataset, limit?: number): number[] {
+  /**
+   * Indices best first. Synchronous on wasm and cpu; a promise on webgpu, which cannot read the
+   * features synchronously (`ParametricBuffer.update` then returns a promise: await it).
+   */
+  makeSortedIndices(state: BufferState, data: ClassificationDataset, limit?: number): MaybePromise<number[]> {
     if (data.length === 0) return [];
-    const { features, dim } = this.computeFeatures(data, state.evalMbSize ?? 256);
-    return this.sortFromFeatures(features, data.length, dim, Math.min(limit ?? data.length, data.length));
+    const n = Math.min(limit ?? data.length, data.length);
+    return andThen(this.computeFeatures(data, state.evalMbSize ?? 256), ({ features, dim }) => this.sortFromFeatures(features, data.length, dim, n));
   }
 
   /** Features of every sample, in eval mode, as one flat array `[n * dim]`. */
-  protected computeFeatures(data: ClassificationDataset, batchSize: number): { features: Float32Array; dim: number } {
-    if (tf.getBackend() === 'webgpu') {
-      throw new Error(`${this.constructor.name}: feature-based selection reads features synchronously, which the webgpu backend cannot do in Node; use the wasm backend or RandomExemplarsSelectionStrategy`);
-    }
+  protected computeFeatures(data: ClassificationDataset, batchSize: number): MaybePromise<{ features: Float32Array; dim: number }> {
+    const syncReads = !ASYNC_READ_BACKENDS.includes(tf.getBackend());
     const wasTraining = this.model.training;
+    const restore = () => {
+      if (wasTraining) this.model.train();
+    };
     this.model.eval();
     const order = Int32Array.from({ length: data.length }, (_, i) => i);
+    const starts = Array.from({ length: Math.ceil(data.length / batchSize) }, (_, i) => i * batchSize);
     let features: Float32Array | null = null;
     let dim = 0;
-    try {
-      for (let start = 0; start < data.length; start += batchSize) {
-        const end = Math.min(start + batchSize, data.length);
-        const batch = gatherMiniBatch(data, order, start, end);
-        const f = tf.tidy(() => this.model.getFeatures!(batch[0]).reshape([end - start, -1]));
-        disposeMiniBatch(batch);
-        dim = f.shape[1] as number;
-        features ??= new Float32Array(data.length * dim);
-        features.set(f.dataSync() as Float32Array, start * dim);
+    const readBatch = (start: number): MaybePromise<void> => {
+      const end = Math.min(start + batchSize, data.length);
+      const batch = gatherMiniBatch(data, order, start, end);
+      const f = tf.tidy(() => this.model.getFeatures!(batch[0]).reshape([end - start, -1]));
+      disposeMiniBatch(batch);
+      dim = f.shape[1] as number;
+      const into = (features ??= new Float32Array(data.length * dim));
+      if (syncReads) {
+        into.set(f.dataSync() as Float32Array, start * dim);
         f.dispose();
+        return;
       }
-    } finally {
-      if (wasTraining) this.model.train();
+      return f.data().then(
+        (values) => {
+          into.set(values as Float32Array, start * dim);
+          f.dispose();
+        },
+        (e) => {
+          f.dispose();
+          throw e;
+        },
+      );
+    };
+    let done: MaybePromise<void>;
+    try {
+      done = forEachInOrder(starts, readBatch);
+    } catch (e) {
+      restore();
+      throw e;
     }
-    return { features: features!, dim };
+    const result = () => ({ features: features!, dim });
+    if (!isPromise(done)) {
+      restore();
+      return result();
+    }
+    return done.then(
+      () => {
+        restore();
+        return result();
+      },
+      (e) => {
+        restore();
+        throw e;
+      },
+    );
   }
 
   /** Indices best first, from the features. */
