@@ -124,6 +124,14 @@ const ops = require('./kernel-lib/dist/ops/fusedOps');
       out['sgdBuffer_' + name] = next;
       out['sgdParam_' + name] = ops.sgdParamUpdate(p, g, next, h);
     }
+    for (const wd of [0, 0.01]) {
+      const m1 = ops.adamMoment(p, g, undefined, 0.9, wd, false);
+      const v1 = ops.adamMoment(p, g, undefined, 0.999, wd, true);
+      const m2 = ops.adamMoment(p, g, m1, 0.9, wd, false);
+      const v2 = ops.adamMoment(p, g, v1.abs(), 0.999, wd, true);
+      Object.assign(out, { ['adamM1_' + wd]: m1, ['adamV1_' + wd]: v1, ['adamM2_' + wd]: m2, ['adamV2_' + wd]: v2,
+        ['adamParam_' + wd]: ops.adamParamUpdate(p, m2, v2, 0.001 / 0.19, Math.sqrt(0.002), 1e-8) });
+    }
     out.ce = ops.softmaxCrossEntropy(logits, labels);
     out.ceFloatLabels = ops.softmaxCrossEntropy(logits, labels.toFloat());
     out.ceGrad = ops.softmaxCrossEntropyGrad(logits, labels, dy);
@@ -156,14 +164,14 @@ const ops = require('./kernel-lib/dist/ops/fusedOps');
 })().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
 `;
 
-test('fused webgpu kernels equal the plain tfjs ops (SGD variants, cross-entropy and its gradient, sums, masks, hits)', { timeout: 300_000 }, () => {
+test('fused webgpu kernels equal the plain tfjs ops (SGD variants, Adam, cross-entropy and its gradient, sums, masks, hits)', { timeout: 300_000 }, () => {
   const r = child(FUSED_VS_PLAIN, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
   const j = r.json as { backend: string; active: boolean; cases: Record<string, { maxDiff: number; size: number; sameShape: boolean }>; badOffset: string; error?: string };
   assert.ok(j && !j.error, `run failed: ${j?.error ?? r.stdout + r.stderr.slice(-2000)}`);
   assert.equal(j.backend, 'webgpu');
   assert.equal(j.active, true);
   const names = Object.keys(j.cases);
-  assert.ok(names.length >= 20, `${names.length} cases: ${names.join(', ')}`);
+  assert.ok(names.length >= 30, `${names.length} cases: ${names.join(', ')}`);
   for (const [name, c] of Object.entries(j.cases)) {
     assert.ok(c.sameShape, `${name}: shapes differ`);
     assert.ok(c.maxDiff < 1e-5, `${name}: max difference ${c.maxDiff} over ${c.size} values`);

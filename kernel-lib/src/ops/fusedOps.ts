@@ -69,6 +69,25 @@ export function sgdParamUpdate(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Ten
   });
 }
 
+/**
+ * A new Adam moment: `beta * moment + (1 - beta) * d` (or `d * d` when `squared`), with
+ * `d = grad + weightDecay * param`; `(1 - beta) * d` at the first step (no moment yet).
+ */
+export function adamMoment(param: tf.Tensor, grad: tf.Tensor, moment: tf.Tensor | undefined, beta: number, weightDecay: number, squared: boolean): tf.Tensor {
+  if (fusedOpsActive()) return run(FUSED_KERNELS.adamMoment, { param, grad, moment }, { beta, weightDecay, squared });
+  return tf.tidy(() => {
+    const d = weightDecay ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
+    const value = tf.mul(squared ? tf.square(d) : d, 1 - beta);
+    return moment ? tf.add(tf.mul(moment, beta), value) : value;
+  });
+}
+
+/** The Adam update of `param`: `param - stepSize * m / (sqrt(v) / sqrtC2 + eps)` (bias corrections in `stepSize` and `sqrtC2`). */
+export function adamParamUpdate(param: tf.Tensor, m: tf.Tensor, v: tf.Tensor, stepSize: number, sqrtC2: number, eps: number): tf.Tensor {
+  if (fusedOpsActive()) return run(FUSED_KERNELS.adamParamUpdate, { param, m, v }, { stepSize, sqrtC2, eps });
+  return tf.tidy(() => tf.sub(param, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), sqrtC2), eps)), stepSize)));
+}
+
 /** Class ids as int32 (a no-op when they already are). */
 function int32Labels(labels: tf.Tensor): tf.Tensor {
   return labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');

@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 export const FUSED_KERNELS = {
   sgdMomentumBuffer: 'AvalancheTsSgdMomentumBuffer',
   sgdParamUpdate: 'AvalancheTsSgdParamUpdate',
+  adamMoment: 'AvalancheTsAdamMoment',
+  adamParamUpdate: 'AvalancheTsAdamParamUpdate',
   softmaxCrossEntropy: 'AvalancheTsSoftmaxCrossEntropy',
   softmaxCrossEntropyGrad: 'AvalancheTsSoftmaxCrossEntropyGrad',
   columnSum: 'AvalancheTsColumnSum',
@@ -97,6 +99,21 @@ const kernels: Record<string, KernelFn> = {
     const p = program(`avalanche_sgd_param_${mode}`, names, param.shape, n, code, 'lr : f32, momentum : f32, weightDecay : f32,');
     const ins = buffer ? [param, grad, buffer] : [param, grad];
     return backend.runWebGPUProgram(p, ins, 'float32', [f32(attrs.lr as number), f32(attrs.momentum as number), f32(attrs.weightDecay as number)]);
+  },
+  // moment' = beta * moment + (1 - beta) * d (or d * d), d = grad + wd * param; (1 - beta) * d at the first step.
+  [FUSED_KERNELS.adamMoment]: ({ inputs: { param, grad, moment }, backend, attrs }) => {
+    const value = attrs.squared ? 'd * d' : 'd';
+    const update = moment ? `uniforms.beta * M[index] + (1.0 - uniforms.beta) * ${value}` : `(1.0 - uniforms.beta) * ${value}`;
+    const code = `fn main(index : i32) { if (index < uniforms.size) { ${DECAYED_GRAD} setOutputAtIndex(index, ${update}); } }`;
+    const names = moment ? ['P', 'G', 'M'] : ['P', 'G'];
+    const p = program(`avalanche_adam_moment_${moment ? 1 : 0}_${attrs.squared ? 2 : 1}`, names, param.shape, tf.util.sizeFromShape(param.shape), code, 'beta : f32, weightDecay : f32,');
+    return backend.runWebGPUProgram(p, moment ? [param, grad, moment] : [param, grad], 'float32', [f32(attrs.beta as number), f32(attrs.weightDecay as number)]);
+  },
+  // param' = param - stepSize * m / (sqrt(v) / sqrtC2 + eps) (PyTorch's Adam with bias corrections).
+  [FUSED_KERNELS.adamParamUpdate]: ({ inputs: { param, m, v }, backend, attrs }) => {
+    const code = 'fn main(index : i32) { if (index < uniforms.size) { setOutputAtIndex(index, P[index] - uniforms.stepSize * M[index] / (sqrt(V[index]) / uniforms.sqrtC2 + uniforms.eps)); } }';
+    const p = program('avalanche_adam_param', ['P', 'M', 'V'], param.shape, tf.util.sizeFromShape(param.shape), code, 'stepSize : f32, sqrtC2 : f32, eps : f32,');
+    return backend.runWebGPUProgram(p, [param, m, v], 'float32', [f32(attrs.stepSize as number), f32(attrs.sqrtC2 as number), f32(attrs.eps as number)]);
   },
   // mean over rows of logsumexp(logits[r]) - logits[r, label[r]]: one workgroup, a tree reduction.
   [FUSED_KERNELS.softmaxCrossEntropy]: ({ inputs: { logits, labels }, backend }) => {

@@ -4,7 +4,7 @@
  * Avalanche's `make_optimizer` does.
  */
 import * as tf from '@tensorflow/tfjs';
-import { sgdMomentumBuffer, sgdParamUpdate } from '../ops/fusedOps';
+import { adamMoment, adamParamUpdate, sgdMomentumBuffer, sgdParamUpdate } from '../ops/fusedOps';
 import { checkKnownOptions, checkPositive } from '../utils/validate';
 
 /** An optimizer: applies gradients to variables and keeps per-variable state. */
@@ -88,7 +88,10 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** Adam, as `torch.optim.Adam` (default lr 0.001, betas (0.9, 0.999), eps 1e-8). */
+/**
+ * Adam, as `torch.optim.Adam` (default lr 0.001, betas (0.9, 0.999), eps 1e-8). On webgpu each
+ * variable's update is three fused kernels (two moments, parameter) instead of about twelve tfjs ops.
+ */
 export class Adam implements Optimizer {
   lr: number;
   readonly betas: [number, number];
@@ -115,14 +118,12 @@ export class Adam implements Optimizer {
       const g0 = grads[v.name];
       if (!g0) continue;
       tf.tidy(() => {
-        const g = this.weightDecay ? tf.add(g0, tf.mul(v, this.weightDecay)) : g0;
         const prev = this.state.get(v.name);
-        const m = prev ? tf.add(tf.mul(prev.m, b1), tf.mul(g, 1 - b1)) : tf.mul(g, 1 - b1);
-        const s = prev ? tf.add(tf.mul(prev.v, b2), tf.mul(tf.square(g), 1 - b2)) : tf.mul(tf.square(g), 1 - b2);
+        const m = tf.keep(adamMoment(v, g0, prev?.m, b1, this.weightDecay, false));
+        const s = tf.keep(adamMoment(v, g0, prev?.v, b2, this.weightDecay, true));
         if (prev) tf.dispose([prev.m, prev.v]);
-        this.state.set(v.name, { m: tf.keep(m), v: tf.keep(s) });
-        const denom = tf.add(tf.div(tf.sqrt(s), Math.sqrt(c2)), this.eps);
-        v.assign(tf.sub(v, tf.mul(tf.div(m, denom), this.lr / c1)));
+        this.state.set(v.name, { m, v: s });
+        v.assign(adamParamUpdate(v, m, s, this.lr / c1, Math.sqrt(c2), this.eps));
       });
     }
   }
