@@ -103,6 +103,40 @@ function runNotebook(notebook, args) {
 }
 
 /**
+ * Warns when the tslab kernel Jupyter itself would start (the first kernels/tslab/kernel.json on its data
+ * path) is missing or belongs to another or a deleted checkout: opening the notebooks interactively
+ * would then fail or use other code. This command does not depend on it (see below).
+ */
+function checkUsersKernel() {
+  const r = spawnSync('jupyter', ['--paths', '--json'], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  let dataDirs = [];
+  try {
+    dataDirs = JSON.parse(r.stdout).data || [];
+  } catch {
+    return;
+  }
+  const ours = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tslab.cmd' : 'tslab');
+  const fix = `run \`node scripts/register-kernel.js\` here to make Jupyter use this checkout`;
+  for (const dir of dataDirs) {
+    const file = path.join(dir, 'kernels', 'tslab', 'kernel.json');
+    if (!fs.existsSync(file)) continue;
+    let bin = '';
+    try {
+      bin = JSON.parse(fs.readFileSync(file, 'utf8')).argv[0];
+    } catch {
+      console.warn(`note: Jupyter's tslab kernel spec ${file} cannot be read; ${fix}`);
+      return;
+    }
+    if (path.resolve(bin) === ours) return;
+    const state = fs.existsSync(bin) ? 'another checkout' : 'a path that no longer exists';
+    console.warn(`note: Jupyter's tslab kernel (${file}) starts ${bin}, ${state}; this command uses its own, but ${fix}`);
+    return;
+  }
+  console.warn(`note: no tslab kernel is registered with Jupyter; ${fix}`);
+}
+
+/**
  * Makes nbconvert use this checkout's tslab whatever kernel spec the user's Jupyter folder holds (it
  * may point at another or a moved checkout): a spec in out/jupyter, first on JUPYTER_PATH.
  */
@@ -118,6 +152,7 @@ function useThisCheckoutsKernel() {
 
 const args = parseArgs(process.argv.slice(2));
 checkJupyter();
+checkUsersKernel();
 useThisCheckoutsKernel();
 let ok = true;
 for (const nb of args.notebooks) ok = runNotebook(nb, args) && ok;

@@ -220,3 +220,16 @@ test('npm start without Jupyter stops with a message saying how to install it', 
   assert.match(r.stderr, /Jupyter \(nbconvert with nbclient\) is needed .*\n.*\n\s+sudo apt-get install jupyter-nbconvert python3-nbclient/);
   assert.match(r.stderr, /python3 -m pip install nbconvert nbclient/);
 });
+
+test('npm start uses this checkout\'s kernel even when Jupyter\'s tslab spec points at a deleted checkout, and says so', () => {
+  const stale = tempDir('clnb-stale-');
+  fs.mkdirSync(path.join(stale, 'kernels', 'tslab'), { recursive: true });
+  fs.writeFileSync(path.join(stale, 'kernels', 'tslab', 'kernel.json'), JSON.stringify({ argv: ['/deleted/checkout/node_modules/.bin/tslab', 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript' }));
+  const nb = path.join(tempDir('clnb-tiny-'), 'tiny.ipynb');
+  const cell = { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['console.log(6 * 7)'] };
+  fs.writeFileSync(nb, JSON.stringify({ cells: [cell], metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 }));
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebook.js'), nb], { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: stale } });
+  assert.equal(r.status, 0, r.stderr.slice(-2000));
+  assert.match(r.stdout, /-- cell 1 --\n42\n/);
+  assert.match(r.stderr, /note: Jupyter's tslab kernel \(.*kernel\.json\) starts \/deleted\/checkout\/node_modules\/\.bin\/tslab, a path that no longer exists; .*node scripts\/register-kernel\.js/);
+});
