@@ -143,6 +143,8 @@ async function createBackend(
         maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
         maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
         maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+        // tfjs binds every input of some kernels at once (addN): the default 8 fails past 7 inputs.
+        maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
       },
     });
     // GPU validation errors do not throw: collect them, and device loss, for checkWebGPU().

@@ -6,7 +6,7 @@
  * compare.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_KERNELS, registerFusedKernels } from './webgpuPrograms';
+import { FUSED_KERNELS, WEIGHTED_SUM_MAX, registerFusedKernels } from './webgpuPrograms';
 
 let enabled = process.env.AVALANCHE_TS_FUSED !== '0';
 
@@ -23,7 +23,7 @@ export function fusedOpsActive(): boolean {
   return true;
 }
 
-function run(kernel: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, number | boolean> = {}): tf.Tensor {
+function run(kernel: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, number | boolean | number[]> = {}): tf.Tensor {
   const defined: tf.NamedTensorMap = {};
   for (const [k, v] of Object.entries(inputs)) if (v) defined[k] = v;
   return tf.engine().runKernel(kernel, defined, attrs) as tf.Tensor;
@@ -158,13 +158,33 @@ export function predictionHits(logits: tf.Tensor2D, labels: tf.Tensor): tf.Tenso
   return tf.tidy(() => tf.cast(tf.equal(tf.argMax(logits, 1), int32Labels(labels)), 'float32') as tf.Tensor1D);
 }
 
-/** `previous + scale * sum(x)` as a scalar (`previous` may be undefined: 0). */
-export function accumulateSum(previous: tf.Tensor | undefined, x: tf.Tensor, scale = 1): tf.Scalar {
-  if (fusedOpsActive()) {
-    return tf.tidy(() => run(FUSED_KERNELS.accumulateSum, { previous: previous?.reshape([1]), x: x.reshape([x.size]) }, { scale }).reshape([]) as tf.Scalar);
+/** The number of rows of `logits` `[B, C]` whose top-1 prediction is their label, as a float32 scalar. */
+export function predictionHitCount(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
+  if (fusedOpsActive()) return tf.tidy(() => run(FUSED_KERNELS.predictionHitCount, { logits, labels: int32Labels(labels) }).reshape([]) as tf.Scalar);
+  return tf.tidy(() => tf.sum(predictionHits(logits, labels)) as tf.Scalar);
+}
+
+/** `sum of weights[i] * parts[i]` over single-value tensors, as a scalar (one dispatch per 6 parts on webgpu). */
+export function weightedSum(parts: tf.Tensor[], weights: number[]): tf.Scalar {
+  if (parts.length === 0 || parts.length !== weights.length || parts.some((p) => p.size !== 1)) {
+    throw new Error(`weightedSum: parts must be one or more single-value tensors, one weight each; got ${parts.length} parts (sizes ${parts.map((p) => p.size)}) and ${weights.length} weights`);
   }
   return tf.tidy(() => {
-    const s = scale === 1 ? tf.sum(x) : tf.mul(tf.sum(x), scale);
-    return (previous ? tf.add(previous, s) : s) as tf.Scalar;
+    // Not tf.addN: on webgpu it binds every input at once and fails past 7 inputs (tfjs 4.22).
+    if (!fusedOpsActive()) return tf.sum(tf.mul(tf.stack(parts.map((p) => p.reshape([]))), tf.tensor1d(weights))) as tf.Scalar;
+    // Each dispatch sums up to WEIGHTED_SUM_MAX inputs; after the first, one of them is the total so far.
+    let total: tf.Tensor | null = null;
+    let next = 0;
+    while (next < parts.length) {
+      const room = total ? WEIGHTED_SUM_MAX - 1 : WEIGHTED_SUM_MAX;
+      const chunk = parts.slice(next, next + room);
+      const chunkWeights = weights.slice(next, next + chunk.length);
+      next += chunk.length;
+      const all = total ? [total, ...chunk] : chunk;
+      const inputs: Record<string, tf.Tensor> = {};
+      all.forEach((t, i) => (inputs[`S${i}`] = t.reshape([1]))); // rank 1: the backend's shape uniforms need one value
+      total = run(FUSED_KERNELS.weightedSum, inputs, { weights: total ? [1, ...chunkWeights] : chunkWeights });
+    }
+    return total!.reshape([]) as tf.Scalar;
   });
 }

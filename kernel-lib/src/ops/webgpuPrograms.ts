@@ -20,7 +20,8 @@ export const FUSED_KERNELS = {
   reluGrad: 'AvalancheTsReluGrad',
   maskWindow: 'AvalancheTsMaskWindow',
   predictionHits: 'AvalancheTsPredictionHits',
-  accumulateSum: 'AvalancheTsAccumulateSum',
+  predictionHitCount: 'AvalancheTsPredictionHitCount',
+  weightedSum: 'AvalancheTsWeightedSum',
 } as const;
 
 /** The part of tfjs-backend-webgpu's program interface these kernels use. */
@@ -43,6 +44,9 @@ interface WebGPUBackendLike {
 
 const FLAT_WORKGROUP = 128;
 const REDUCE_WORKGROUP = 128; // one workgroup reduces; a power of two
+
+/** Most inputs of one weighted-sum dispatch (WebGPU guarantees 8 storage buffers per stage, one is the output). */
+export const WEIGHTED_SUM_MAX = 6;
 
 /** A program with one thread per element of `threads` (a flat dispatch), writing `outputShape`. */
 function program(key: string, variableNames: string[], outputShape: number[], threads: number, code: string, uniforms?: string, workgroup = FLAT_WORKGROUP): Program {
@@ -75,7 +79,7 @@ const TREE_REDUCE = `
 const DECAYED_GRAD = 'let d = G[index] + uniforms.weightDecay * P[index];';
 
 type Inputs = Record<string, tf.TensorInfo>;
-type Attrs = Record<string, number | boolean>;
+type Attrs = Record<string, number | boolean | number[]>;
 type KernelFn = (args: { inputs: Inputs; backend: WebGPUBackendLike; attrs: Attrs }) => tf.TensorInfo;
 
 const kernels: Record<string, KernelFn> = {
@@ -200,18 +204,35 @@ const kernels: Record<string, KernelFn> = {
     const p = program('avalanche_hits', ['Logits', 'Labels'], [logits.shape[0]], logits.shape[0], code, undefined, 64);
     return backend.runWebGPUProgram(p, [logits, labels], 'float32');
   },
-  // previous + scale * sum(x) (x flat, previous optional): one workgroup, a tree reduction.
-  [FUSED_KERNELS.accumulateSum]: ({ inputs: { previous, x }, backend, attrs }) => {
+  // the number of rows whose first maximum is at their label: one workgroup, a tree reduction.
+  [FUSED_KERNELS.predictionHitCount]: ({ inputs: { logits, labels }, backend }) => {
     const code = `
       var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
       fn main(index : i32) {
+        let rows = uniforms.logitsShape.x;
+        let cols = uniforms.logitsShape.y;
         var acc = 0.0;
-        for (var i = index; i < uniforms.xShape; i = i + ${REDUCE_WORKGROUP}) { acc = acc + X[i]; }
+        for (var r = index; r < rows; r = r + ${REDUCE_WORKGROUP}) {
+          let base = r * cols;
+          var best = 0;
+          var mx = Logits[base];
+          for (var c = 1; c < cols; c = c + 1) { let v = Logits[base + c]; if (v > mx) { mx = v; best = c; } }
+          acc = acc + select(0.0, 1.0, best == Labels[r]);
+        }
         ${TREE_REDUCE}
-        if (index == 0) { setOutputAtIndex(0, ${previous ? 'Previous[0] + ' : ''}uniforms.scale * partial[0]); }
+        if (index == 0) { setOutputAtIndex(0, partial[0]); }
       }`;
-    const p = program(`avalanche_acc_sum_${previous ? 1 : 0}`, previous ? ['X', 'Previous'] : ['X'], [1], REDUCE_WORKGROUP, code, 'scale : f32,', REDUCE_WORKGROUP);
-    return backend.runWebGPUProgram(p, previous ? [x, previous] : [x], 'float32', [f32(attrs.scale as number)]);
+    const p = program('avalanche_hit_count', ['Logits', 'Labels'], [1], REDUCE_WORKGROUP, code, undefined, REDUCE_WORKGROUP);
+    return backend.runWebGPUProgram(p, [logits, labels], 'float32');
+  },
+  // sum of weight[i] * part[i][0] over up to WEIGHTED_SUM_MAX single-value inputs.
+  [FUSED_KERNELS.weightedSum]: ({ inputs, backend, attrs }) => {
+    const names = Object.keys(inputs).sort();
+    const terms = names.map((name, i) => `uniforms.w${i} * ${name}[0]`).join(' + ');
+    const code = `fn main(index : i32) { if (index == 0) { setOutputAtIndex(0, ${terms}); } }`;
+    const p = program(`avalanche_weighted_sum_${names.length}`, names, [1], 1, code, names.map((_, i) => `w${i} : f32,`).join(' '), 1);
+    const weights = attrs.weights as unknown as number[];
+    return backend.runWebGPUProgram(p, names.map((n) => inputs[n]), 'float32', weights.map((w) => f32(w)));
   },
 };
 

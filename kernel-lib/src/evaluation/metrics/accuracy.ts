@@ -5,7 +5,7 @@ import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { MetricEmission, metricName } from '../metricValue';
 import { AccumulatorResult, GranularityOptions, PluginMetric, TaskAccumulator, checkSelected, selectMetrics } from '../pluginMetric';
-import { TaskSums, batchHits, distinctValues, hostTaskLabels } from '../taskSums';
+import { TaskSums, batchHitCount, batchHits, distinctValues, hostTaskLabels } from '../taskSums';
 
 /** Accumulates correct predictions per task label, on the device. */
 export class AccuracyAccumulator implements TaskAccumulator {
@@ -16,17 +16,17 @@ export class AccuracyAccumulator implements TaskAccumulator {
     const tasks = hostTaskLabels(batch);
     const distinct = distinctValues(tasks);
     tf.tidy(() => {
-      // Inside tidy: the shared per-iteration tensor is kept; a fallback computed here is freed.
-      const hits = batchHits(strategy);
+      // Inside tidy: the shared per-iteration tensors are kept; a fallback computed here is freed.
       if (distinct.length === 1) {
-        this.correct.addSum(distinct[0], hits, 1, tasks.length);
+        this.correct.add(distinct[0], batchHitCount(strategy), 1, tasks.length);
         return;
       }
+      const hits = batchHits(strategy);
       for (const task of distinct) {
         let count = 0;
         for (let i = 0; i < tasks.length; i++) if (tasks[i] === task) count++;
         const mask = tf.cast(tf.equal(batch[2], task), 'float32');
-        this.correct.addSum(task, tf.mul(hits, mask), 1, count);
+        this.correct.add(task, tf.sum(tf.mul(hits, mask)), 1, count);
       }
     });
   }

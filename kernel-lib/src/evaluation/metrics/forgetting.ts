@@ -8,7 +8,7 @@ import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { MetricEmission, experienceTask, metricName } from '../metricValue';
 import { PluginMetric, checkSelected } from '../pluginMetric';
-import { batchHits } from '../taskSums';
+import { batchHitCount } from '../taskSums';
 
 /**
  * Accuracy per evaluated experience, right after training on it ("initial") and at the last
@@ -38,7 +38,7 @@ export class ForgettingTracker {
         break;
       case 'afterEvalIteration': {
         const batch = strategy.mbatch!;
-        const hits = tf.tidy(() => tf.sum(batchHits(strategy)));
+        const hits = tf.tidy(() => tf.clone(batchHitCount(strategy)));
         const next = this.correct ? tf.add(this.correct, hits) : tf.clone(hits);
         tf.dispose([hits, this.correct].filter((t): t is tf.Scalar => t != null));
         this.correct = next as tf.Scalar;

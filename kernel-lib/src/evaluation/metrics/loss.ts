@@ -14,7 +14,7 @@ export class LossAccumulator implements TaskAccumulator {
 
   update(strategy: BaseStrategy): void {
     const n = strategy.mbatch![0].shape[0];
-    this.sums.addSum(experienceTask(strategy), strategy.loss!, n, n);
+    this.sums.add(experienceTask(strategy), strategy.loss!, n, n);
   }
 
   results(): AccumulatorResult[] {
