@@ -276,3 +276,24 @@ test('feature-based buffer selection (herding, closest to center) works on webgp
     assert.ok(same >= 38, `${name}: ${same} of 40 samples as on cpu (float rounding may swap near ties)`);
   }
 });
+
+test('a GPU validation error makes the next read reject with it, not return wrong numbers', { timeout: 120_000 }, () => {
+  const code = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const limit = tf.backend().device.limits.maxStorageBuffersPerShaderStage;
+  // tfjs's addN binds every input and the output: one more than the device allows is an invalid pipeline.
+  const inputs = Array.from({ length: limit }, (_, i) => tf.tensor1d([i, i]));
+  let error = null;
+  try { await tf.addN(inputs).data(); } catch (e) { error = e.message; }
+  const after = Array.from(await tf.add(tf.tensor1d([1, 2]), 1).data());
+  console.log(JSON.stringify({ limit, error, after }));
+})().catch((e) => { console.log(JSON.stringify({ error: 'outside: ' + e.message })); });`;
+  const r = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  const j = r.json as { limit: number; error: string | null; after: number[] };
+  assert.ok(j, r.stdout + r.stderr.slice(-2000));
+  assert.match(j.error ?? '', /^WebGPU error: .*storage buffers/, `the read rejected with the validation error (limit ${j.limit})`);
+  assert.deepEqual(j.after, [2, 3], 'later work is unaffected once the error was reported');
+});

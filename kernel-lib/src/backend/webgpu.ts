@@ -160,7 +160,17 @@ async function createBackend(
     // H200 submitting every 64 raised batch-500 training from ~74,000 to ~85,000 samples/s. A value the
     // user set (tf.env().set) is kept.
     if (!tf.env().getFlags().hasOwnProperty('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 64);
-    return new WebGPUBackend(dev, adapter.info);
+    const backend = new WebGPUBackend(dev, adapter.info);
+    // A GPU validation error or device loss makes the next read reject with it, instead of returning
+    // numbers computed by a dropped command buffer (the training and evaluation loops check every iteration).
+    const withRead = backend as unknown as { read(dataId: object): Promise<unknown> };
+    const read = withRead.read.bind(backend);
+    withRead.read = async (dataId: object) => {
+      const values = await read(dataId);
+      checkWebGPU();
+      return values;
+    };
+    return backend;
 }
 
 /** Why the webgpu backend could not start (null if it did or was not tried). */
