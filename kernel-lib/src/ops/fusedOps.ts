@@ -57,16 +57,62 @@ export function sgdMomentumBuffer(param: tf.Tensor, grad: tf.Tensor, buffer: tf.
 /**
  * The updated parameter of `torch.optim.SGD`: `param - lr * step`, where step is `d` without
  * momentum (`buffer` undefined), the new buffer with momentum, or `d + momentum * buffer` (nesterov).
+ * `buffer` may be a flat buffer of several variables (`sgdMomentumBufferFlat`): this variable's
+ * part starts at `offset`.
  */
-export function sgdParamUpdate(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Tensor | undefined, h: SgdHyper): tf.Tensor {
+export function sgdParamUpdate(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Tensor | undefined, h: SgdHyper, offset = 0): tf.Tensor {
   if (fusedOpsActive()) {
-    return run(FUSED_KERNELS.sgdParamUpdate, { param, grad, buffer }, { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay, nesterov: h.nesterov });
+    return run(FUSED_KERNELS.sgdParamUpdate, { param, grad, buffer }, { lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay, nesterov: h.nesterov, offset });
   }
   return tf.tidy(() => {
     const d = h.weightDecay ? tf.add(grad, tf.mul(param, h.weightDecay)) : grad;
-    const step = !buffer ? d : h.nesterov ? tf.add(d, tf.mul(buffer, h.momentum)) : buffer;
+    const own = buffer && buffer.size !== param.size ? tf.slice(buffer.reshape([-1]), [offset], [param.size]).reshape(param.shape) : buffer;
+    const step = !own ? d : h.nesterov ? tf.add(d, tf.mul(own, h.momentum)) : own;
     return tf.sub(param, tf.mul(step, h.lr));
   });
+}
+
+/** Storage buffers one dispatch may bind on the active webgpu device (8, WebGPU's guaranteed minimum, elsewhere). */
+function maxStorageBuffers(): number {
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device;
+  return device?.limits?.maxStorageBuffersPerShaderStage ?? 8;
+}
+
+/** True when one dispatch can compute the momentum buffers of `count` variables (`sgdMomentumBufferFlat`). */
+export function sgdFlatFits(count: number, weightDecay: number): boolean {
+  return count > 0 && 2 + count * (weightDecay ? 2 : 1) <= maxStorageBuffers();
+}
+
+/**
+ * The new momentum buffers of several variables as one flat tensor (Mammoth-style): variable i's
+ * buffer is `[starts[i], starts[i + 1])`, computed as `sgdMomentumBuffer`. One dispatch on webgpu
+ * instead of one per variable; `previous` is the flat buffer of the last step (undefined at the first).
+ */
+export function sgdMomentumBufferFlat(params: tf.Tensor[], grads: tf.Tensor[], previous: tf.Tensor | undefined, h: SgdHyper): { buffer: tf.Tensor1D; starts: number[] } {
+  const starts = [0];
+  for (const p of params) starts.push(starts[starts.length - 1] + p.size);
+  if (previous && previous.size !== starts[params.length]) {
+    throw new Error(`sgdMomentumBufferFlat: previous buffer holds ${previous.size} values, the variables ${starts[params.length]}`);
+  }
+  if (fusedOpsActive()) {
+    if (!sgdFlatFits(params.length, h.weightDecay)) throw new Error(`sgdMomentumBufferFlat: ${params.length} variables need more storage buffers than the device allows (check sgdFlatFits)`);
+    const inputs: Record<string, tf.Tensor | undefined> = { M: previous };
+    params.forEach((p, i) => {
+      inputs[`G${i}`] = grads[i];
+      if (h.weightDecay) inputs[`P${i}`] = p;
+    });
+    const attrs = { count: params.length, starts, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay };
+    return { buffer: run(FUSED_KERNELS.sgdMomentumBufferFlat, inputs, attrs) as tf.Tensor1D, starts };
+  }
+  const buffer = tf.tidy(() =>
+    tf.concat(
+      params.map((p, i) => {
+        const own = previous ? tf.slice(previous, [starts[i]], [p.size]).reshape(p.shape) : undefined;
+        return sgdMomentumBuffer(p, grads[i], own, h).reshape([-1]);
+      }),
+    ) as tf.Tensor1D,
+  );
+  return { buffer, starts };
 }
 
 /**

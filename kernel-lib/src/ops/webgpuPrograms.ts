@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 /** Names of the fused kernels. */
 export const FUSED_KERNELS = {
   sgdMomentumBuffer: 'AvalancheTsSgdMomentumBuffer',
+  sgdMomentumBufferFlat: 'AvalancheTsSgdMomentumBufferFlat',
   sgdParamUpdate: 'AvalancheTsSgdParamUpdate',
   adamMoment: 'AvalancheTsAdamMoment',
   adamParamUpdate: 'AvalancheTsAdamParamUpdate',
@@ -97,12 +98,32 @@ const kernels: Record<string, KernelFn> = {
   [FUSED_KERNELS.sgdParamUpdate]: ({ inputs: { param, grad, buffer }, backend, attrs }) => {
     const n = tf.util.sizeFromShape(param.shape);
     const mode = !buffer ? 'plain' : attrs.nesterov ? 'nesterov' : 'momentum';
-    const step = mode === 'plain' ? 'd' : mode === 'nesterov' ? 'd + uniforms.momentum * M[index]' : 'M[index]';
+    // The buffer may be a flat one holding several variables' buffers: this one starts at uniforms.offset.
+    const m = 'M[index + uniforms.offset]';
+    const step = mode === 'plain' ? 'd' : mode === 'nesterov' ? `d + uniforms.momentum * ${m}` : m;
     const code = `fn main(index : i32) { if (index < uniforms.size) { ${DECAYED_GRAD} setOutputAtIndex(index, P[index] - uniforms.lr * (${step})); } }`;
     const names = buffer ? ['P', 'G', 'M'] : ['P', 'G'];
-    const p = program(`avalanche_sgd_param_${mode}`, names, param.shape, n, code, 'lr : f32, momentum : f32, weightDecay : f32,');
+    const p = program(`avalanche_sgd_param_${mode}`, names, param.shape, n, code, 'lr : f32, momentum : f32, weightDecay : f32, offset : i32,');
     const ins = buffer ? [param, grad, buffer] : [param, grad];
-    return backend.runWebGPUProgram(p, ins, 'float32', [f32(attrs.lr as number), f32(attrs.momentum as number), f32(attrs.weightDecay as number)]);
+    const uniforms = [f32(attrs.lr as number), f32(attrs.momentum as number), f32(attrs.weightDecay as number), i32((attrs.offset as number) ?? 0)];
+    return backend.runWebGPUProgram(p, ins, 'float32', uniforms);
+  },
+  // The momentum buffers of several variables in one flat output: segment i holds variable i's
+  // buffer' = momentum * buffer + (1 - dampening) * d (d at the first step), d = grad + wd * param.
+  [FUSED_KERNELS.sgdMomentumBufferFlat]: ({ inputs, backend, attrs }) => {
+    const count = attrs.count as number;
+    const decay = Boolean(attrs.weightDecay);
+    const hasPrevious = Boolean(inputs.M);
+    const starts = attrs.starts as unknown as number[]; // segment starts; starts[count] is the total size
+    const segment = (i: number) => `{ let j = index - uniforms.o${i}; d = G${i}[j]${decay ? ` + uniforms.weightDecay * P${i}[j]` : ''}; }`;
+    const branches = Array.from({ length: count }, (_, i) => (i === count - 1 ? `else ${segment(i)}` : `${i === 0 ? '' : 'else '}if (index < uniforms.o${i + 1}) ${segment(i)}`));
+    const update = hasPrevious ? 'uniforms.momentum * M[index] + (1.0 - uniforms.dampening) * d' : 'd';
+    const code = `fn main(index : i32) { if (index >= uniforms.size) { return; } var d = 0.0; ${count === 1 ? segment(0) : branches.join(' ')} setOutputAtIndex(index, ${update}); }`;
+    const names = [...(hasPrevious ? ['M'] : []), ...Array.from({ length: count }, (_, i) => `G${i}`), ...(decay ? Array.from({ length: count }, (_, i) => `P${i}`) : [])];
+    const offsetUniforms = Array.from({ length: count }, (_, i) => `o${i} : i32,`).join(' ');
+    const p = program(`avalanche_sgd_flat_${count}_${hasPrevious ? 1 : 0}_${decay ? 1 : 0}`, names, [starts[count]], starts[count], code, `momentum : f32, dampening : f32, weightDecay : f32, ${offsetUniforms}`);
+    const uniforms = [f32(attrs.momentum as number), f32(attrs.dampening as number), f32(attrs.weightDecay as number), ...starts.slice(0, count).map((o) => i32(o))];
+    return backend.runWebGPUProgram(p, names.map((n) => inputs[n]), 'float32', uniforms);
   },
   // moment' = beta * moment + (1 - beta) * d (or d * d), d = grad + wd * param; (1 - beta) * d at the first step.
   [FUSED_KERNELS.adamMoment]: ({ inputs: { param, grad, moment }, backend, attrs }) => {

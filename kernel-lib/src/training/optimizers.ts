@@ -4,7 +4,7 @@
  * Avalanche's `make_optimizer` does.
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamMoment, adamParamUpdate, sgdMomentumBuffer, sgdParamUpdate } from '../ops/fusedOps';
+import { SgdHyper, adamMoment, adamParamUpdate, fusedOpsActive, sgdFlatFits, sgdMomentumBuffer, sgdMomentumBufferFlat, sgdParamUpdate } from '../ops/fusedOps';
 import { checkKnownOptions, checkPositive } from '../utils/validate';
 
 /** An optimizer: applies gradients to variables and keeps per-variable state. */
@@ -29,8 +29,9 @@ export interface SGDOptions {
 }
 
 /**
- * Stochastic gradient descent with momentum and weight decay, as `torch.optim.SGD`. On webgpu each
- * variable's update is two fused kernels (buffer, parameter) instead of four to six tfjs ops.
+ * Stochastic gradient descent with momentum and weight decay, as `torch.optim.SGD`. On webgpu the
+ * momentum buffers of all variables are one flat tensor updated by one fused kernel, and each
+ * parameter by one more (5 dispatches for SimpleMLP instead of 16 tfjs ops).
  */
 export class SGD implements Optimizer {
   lr: number;
@@ -38,7 +39,10 @@ export class SGD implements Optimizer {
   readonly weightDecay: number;
   readonly dampening: number;
   readonly nesterov: boolean;
+  /** Momentum buffers, one per variable name. */
   private buffers = new Map<string, tf.Tensor>();
+  /** Or, on webgpu, all of them in one flat tensor: the variables' names, in order, with their starts. */
+  private flat: { names: string[]; starts: number[]; shapes: number[][]; buffer: tf.Tensor1D } | null = null;
 
   constructor(options: SGDOptions) {
     checkKnownOptions('SGD', options, ['lr', 'momentum', 'weightDecay', 'dampening', 'nesterov']);
@@ -54,9 +58,11 @@ export class SGD implements Optimizer {
 
   step(variables: tf.Variable[], grads: tf.NamedTensorMap): void {
     const h = { lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov };
-    for (const v of variables) {
+    const updated = variables.filter((v) => grads[v.name]);
+    if (this.momentum && this.stepFlat(updated, grads, h)) return;
+    this.unflatten();
+    for (const v of updated) {
       const g = grads[v.name];
-      if (!g) continue;
       tf.tidy(() => {
         let buffer: tf.Tensor | undefined;
         if (this.momentum) {
@@ -77,6 +83,34 @@ export class SGD implements Optimizer {
   dispose(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();
+    this.flat?.buffer.dispose();
+    this.flat = null;
+  }
+
+  /**
+   * The webgpu path: one flat momentum buffer. Taken while the same variables get gradients at every
+   * step and the device can bind them all; otherwise (false) the buffers go per variable.
+   */
+  private stepFlat(updated: tf.Variable[], grads: tf.NamedTensorMap, h: SgdHyper): boolean {
+    if (!fusedOpsActive() || this.buffers.size > 0 || !sgdFlatFits(updated.length, this.weightDecay)) return false;
+    const names = updated.map((v) => v.name);
+    if (this.flat && names.join('\n') !== this.flat.names.join('\n')) return false;
+    tf.tidy(() => {
+      const { buffer, starts } = sgdMomentumBufferFlat(updated, updated.map((v) => grads[v.name]), this.flat?.buffer, h);
+      this.flat?.buffer.dispose();
+      this.flat = { names, starts, shapes: updated.map((v) => v.shape), buffer: tf.keep(buffer) };
+      updated.forEach((v, i) => v.assign(sgdParamUpdate(v, grads[v.name], buffer, h, starts[i])));
+    });
+    return true;
+  }
+
+  /** Splits the flat buffer into per-variable buffers (when the set of variables with gradients changes). */
+  private unflatten(): void {
+    if (!this.flat) return;
+    const { names, starts, shapes, buffer } = this.flat;
+    names.forEach((name, i) => this.buffers.set(name, tf.keep(tf.slice(buffer, [starts[i]], [starts[i + 1] - starts[i]]).reshape(shapes[i]))));
+    buffer.dispose();
+    this.flat = null;
   }
 }
 
