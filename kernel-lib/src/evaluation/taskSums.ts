@@ -5,8 +5,7 @@
  * when a metric is emitted, together with the other metrics' values.
  */
 import * as tf from '@tensorflow/tfjs';
-import { predictionHitCount, predictionHits, weightedSum } from '../ops/fusedOps';
-import { WEIGHTED_SUM_MAX } from '../ops/webgpuPrograms';
+import { WEIGHTED_SUM_MAX, predictionHitCount, predictionHits, weightedSum } from '../ops/fusedOps';
 
 /** A per-task result still on the device. */
 export interface PendingTaskResult {

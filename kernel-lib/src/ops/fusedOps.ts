@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_KERNELS, WEIGHTED_SUM_MAX, registerFusedKernels } from './webgpuPrograms';
 
+export { WEIGHTED_SUM_MAX };
+
 let enabled = process.env.AVALANCHE_TS_FUSED !== '0';
 
 /** Turns the fused webgpu kernels on or off (default on; `AVALANCHE_TS_FUSED=0` sets off). */

@@ -76,6 +76,53 @@ const TREE_REDUCE = `
           workgroupBarrier();
         }`;
 
+/**
+ * Row helpers over the `Logits` input `[rows, cols]` (a row starts at `base`): its maximum, the sum
+ * of exp(logit - maximum), its log-sum-exp, and the column of its first maximum (as tf.argMax).
+ */
+const LOGITS_ROW_FNS = `
+      fn rowMax(base : i32, cols : i32) -> f32 {
+        var mx = Logits[base];
+        for (var c = 1; c < cols; c = c + 1) { mx = max(mx, Logits[base + c]); }
+        return mx;
+      }
+      fn rowSumExp(base : i32, cols : i32, mx : f32) -> f32 {
+        var s = 0.0;
+        for (var c = 0; c < cols; c = c + 1) { s = s + exp(Logits[base + c] - mx); }
+        return s;
+      }
+      fn rowLogSumExp(base : i32, cols : i32) -> f32 {
+        let mx = rowMax(base, cols);
+        return log(rowSumExp(base, cols, mx)) + mx;
+      }
+      fn rowArgMax(base : i32, cols : i32) -> i32 {
+        var best = 0;
+        var mx = Logits[base];
+        for (var c = 1; c < cols; c = c + 1) { let v = Logits[base + c]; if (v > mx) { mx = v; best = c; } }
+        return best;
+      }`;
+
+/**
+ * One workgroup sums `rowTerm` (WGSL of `r`, `base`, `cols`) over the rows of `Logits` and writes
+ * `result` (WGSL of `partial[0]` and `rows`): a strided loop, then a tree reduction.
+ */
+function logitsRowReduction(rowTerm: string, result: string): string {
+  return `
+      ${LOGITS_ROW_FNS}
+      var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
+      fn main(index : i32) {
+        let rows = uniforms.logitsShape.x;
+        let cols = uniforms.logitsShape.y;
+        var acc = 0.0;
+        for (var r = index; r < rows; r = r + ${REDUCE_WORKGROUP}) {
+          let base = r * cols;
+          acc = acc + ${rowTerm};
+        }
+        ${TREE_REDUCE}
+        if (index == 0) { setOutputAtIndex(0, ${result}); }
+      }`;
+}
+
 /** `d = g + wd * p` (the gradient with weight decay), as WGSL. */
 const DECAYED_GRAD = 'let d = G[index] + uniforms.weightDecay * P[index];';
 
@@ -142,38 +189,21 @@ const kernels: Record<string, KernelFn> = {
   },
   // mean over rows of logsumexp(logits[r]) - logits[r, label[r]]: one workgroup, a tree reduction.
   [FUSED_KERNELS.softmaxCrossEntropy]: ({ inputs: { logits, labels }, backend }) => {
-    const code = `
-      var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
-      fn main(index : i32) {
-        let rows = uniforms.logitsShape.x;
-        let cols = uniforms.logitsShape.y;
-        var acc = 0.0;
-        for (var r = index; r < rows; r = r + ${REDUCE_WORKGROUP}) {
-          let base = r * cols;
-          var mx = Logits[base];
-          for (var c = 1; c < cols; c = c + 1) { mx = max(mx, Logits[base + c]); }
-          var s = 0.0;
-          for (var c = 0; c < cols; c = c + 1) { s = s + exp(Logits[base + c] - mx); }
-          acc = acc + log(s) + mx - Logits[base + Labels[r]];
-        }
-        ${TREE_REDUCE}
-        if (index == 0) { setOutputAtIndex(0, partial[0] / f32(rows)); }
-      }`;
+    const code = logitsRowReduction('(rowLogSumExp(base, cols) - Logits[base + Labels[r]])', 'partial[0] / f32(rows)');
     const p = program('avalanche_ce', ['Logits', 'Labels'], [1], REDUCE_WORKGROUP, code, undefined, REDUCE_WORKGROUP);
     return backend.runWebGPUProgram(p, [logits, labels], 'float32');
   },
   // (softmax(logits) - onehot(labels)) * dy / rows: one thread per row.
   [FUSED_KERNELS.softmaxCrossEntropyGrad]: ({ inputs: { logits, labels, dy }, backend }) => {
     const code = `
+      ${LOGITS_ROW_FNS}
       fn main(index : i32) {
         let rows = uniforms.logitsShape.x;
         let cols = uniforms.logitsShape.y;
         if (index >= rows) { return; }
         let base = index * cols;
-        var mx = Logits[base];
-        for (var c = 1; c < cols; c = c + 1) { mx = max(mx, Logits[base + c]); }
-        var s = 0.0;
-        for (var c = 0; c < cols; c = c + 1) { s = s + exp(Logits[base + c] - mx); }
+        let mx = rowMax(base, cols);
+        let s = rowSumExp(base, cols, mx);
         let scale = Dy[0] / f32(rows);
         let label = Labels[index];
         for (var c = 0; c < cols; c = c + 1) {
@@ -213,36 +243,18 @@ const kernels: Record<string, KernelFn> = {
   // 1 where the first maximum of a row is at its label, else 0: one thread per row.
   [FUSED_KERNELS.predictionHits]: ({ inputs: { logits, labels }, backend }) => {
     const code = `
+      ${LOGITS_ROW_FNS}
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
         let cols = uniforms.logitsShape.y;
-        let base = index * cols;
-        var best = 0;
-        var mx = Logits[base];
-        for (var c = 1; c < cols; c = c + 1) { let v = Logits[base + c]; if (v > mx) { mx = v; best = c; } }
-        setOutputAtIndex(index, select(0.0, 1.0, best == Labels[index]));
+        setOutputAtIndex(index, select(0.0, 1.0, rowArgMax(index * cols, cols) == Labels[index]));
       }`;
     const p = program('avalanche_hits', ['Logits', 'Labels'], [logits.shape[0]], logits.shape[0], code, undefined, 64);
     return backend.runWebGPUProgram(p, [logits, labels], 'float32');
   },
   // the number of rows whose first maximum is at their label: one workgroup, a tree reduction.
   [FUSED_KERNELS.predictionHitCount]: ({ inputs: { logits, labels }, backend }) => {
-    const code = `
-      var<workgroup> partial : array<f32, ${REDUCE_WORKGROUP}>;
-      fn main(index : i32) {
-        let rows = uniforms.logitsShape.x;
-        let cols = uniforms.logitsShape.y;
-        var acc = 0.0;
-        for (var r = index; r < rows; r = r + ${REDUCE_WORKGROUP}) {
-          let base = r * cols;
-          var best = 0;
-          var mx = Logits[base];
-          for (var c = 1; c < cols; c = c + 1) { let v = Logits[base + c]; if (v > mx) { mx = v; best = c; } }
-          acc = acc + select(0.0, 1.0, best == Labels[r]);
-        }
-        ${TREE_REDUCE}
-        if (index == 0) { setOutputAtIndex(0, partial[0]); }
-      }`;
+    const code = logitsRowReduction('select(0.0, 1.0, rowArgMax(base, cols) == Labels[r])', 'partial[0]');
     const p = program('avalanche_hit_count', ['Logits', 'Labels'], [1], REDUCE_WORKGROUP, code, undefined, REDUCE_WORKGROUP);
     return backend.runWebGPUProgram(p, [logits, labels], 'float32');
   },

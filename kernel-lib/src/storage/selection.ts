@@ -7,7 +7,7 @@ import { ClassificationDataset } from '../data/dataset';
 import { gatherMiniBatch, disposeMiniBatch } from '../loaders/miniBatch';
 import type { CLModel } from '../models/model';
 import { Random, makeRandom } from '../utils/random';
-import { MaybePromise, andThen, forEachInOrder, isPromise } from '../utils/maybePromise';
+import { MaybePromise, andFinally, andThen, forEachInOrder } from '../utils/maybePromise';
 import type { BufferState } from './exemplarsBuffer';
 
 /** Backends without synchronous device reads in Node (tfjs's needs OffscreenCanvas there). */
@@ -60,9 +60,6 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
   protected computeFeatures(data: ClassificationDataset, batchSize: number): MaybePromise<{ features: Float32Array; dim: number }> {
     const syncReads = !ASYNC_READ_BACKENDS.includes(tf.getBackend());
     const wasTraining = this.model.training;
-    const restore = () => {
-      if (wasTraining) this.model.train();
-    };
     this.model.eval();
     const order = Int32Array.from({ length: data.length }, (_, i) => i);
     const starts = Array.from({ length: Math.ceil(data.length / batchSize) }, (_, i) => i * batchSize);
@@ -75,44 +72,15 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
       disposeMiniBatch(batch);
       dim = f.shape[1] as number;
       const into = (features ??= new Float32Array(data.length * dim));
-      if (syncReads) {
-        into.set(f.dataSync() as Float32Array, start * dim);
-        f.dispose();
-        return;
-      }
-      return f.data().then(
-        (values) => {
-          into.set(values as Float32Array, start * dim);
-          f.dispose();
-        },
-        (e) => {
-          f.dispose();
-          throw e;
-        },
+      return andFinally(
+        () => (syncReads ? into.set(f.dataSync() as Float32Array, start * dim) : f.data().then((values) => into.set(values as Float32Array, start * dim))),
+        () => f.dispose(),
       );
     };
-    let done: MaybePromise<void>;
-    try {
-      done = forEachInOrder(starts, readBatch);
-    } catch (e) {
-      restore();
-      throw e;
-    }
-    const result = () => ({ features: features!, dim });
-    if (!isPromise(done)) {
-      restore();
-      return result();
-    }
-    return done.then(
-      () => {
-        restore();
-        return result();
-      },
-      (e) => {
-        restore();
-        throw e;
-      },
-    );
+    const restore = () => {
+      if (wasTraining) this.model.train();
+    };
+    return andThen(andFinally(() => forEachInOrder(starts, readBatch), restore), () => ({ features: features!, dim }));
   }
 
   /** Indices best first, from the features. */

@@ -24,3 +24,17 @@ export function forEachInOrder<T>(items: readonly T[], step: (item: T, index: nu
     if (isPromise(r)) return r.then(() => forEachInOrder(items, step, i + 1));
   }
 }
+
+/** `run()`, then `cleanup()` whether it succeeds or throws: now if `run` is synchronous, when it settles if not. */
+export function andFinally<T>(run: () => MaybePromise<T>, cleanup: () => void): MaybePromise<T> {
+  let result: MaybePromise<T>;
+  try {
+    result = run();
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  if (isPromise(result)) return result.finally(cleanup);
+  cleanup();
+  return result;
+}

@@ -8,7 +8,7 @@ import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';
 import { MetricEmission, experienceTask, metricName } from '../metricValue';
 import { PluginMetric, checkSelected } from '../pluginMetric';
-import { batchHitCount } from '../taskSums';
+import { TaskSums, batchHitCount } from '../taskSums';
 
 /**
  * Accuracy per evaluated experience, right after training on it ("initial") and at the last
@@ -18,14 +18,14 @@ export class ForgettingTracker {
   readonly initial = new Map<number, number>();
   readonly last = new Map<number, number>();
   private trainExp: number | null = null;
-  private correct: tf.Scalar | null = null;
-  private count = 0;
+  /** Right predictions on the experience being evaluated (one running sum, task 0). */
+  private readonly correct = new TaskSums();
 
   /**
    * Follows the strategy. At `afterEvalExp`, returns the device tensor of correct predictions and a
    * function that records the accuracy (call it with the read data) and returns the experience.
    */
-  onEvent(event: StrategyEvent, strategy: BaseStrategy): { tensor: tf.Scalar; record: (data: Float32Array) => number } | null {
+  onEvent(event: StrategyEvent, strategy: BaseStrategy): { tensor: MetricEmission['tensor']; record: (data: Float32Array) => number } | null {
     switch (event) {
       case 'beforeTrainingExp':
         this.trainExp = strategy.experience!.currentExperience;
@@ -36,24 +36,19 @@ export class ForgettingTracker {
       case 'beforeEvalExp':
         this.clearAccuracy();
         break;
-      case 'afterEvalIteration': {
-        const batch = strategy.mbatch!;
-        const hits = tf.tidy(() => tf.clone(batchHitCount(strategy)));
-        const next = this.correct ? tf.add(this.correct, hits) : tf.clone(hits);
-        tf.dispose([hits, this.correct].filter((t): t is tf.Scalar => t != null));
-        this.correct = next as tf.Scalar;
-        this.count += batch[0].shape[0];
+      case 'afterEvalIteration':
+        // In tidy: a hit count computed here (no shared per-iteration tensor) is freed; the sum keeps its own.
+        tf.tidy(() => this.correct.add(0, batchHitCount(strategy), 1, strategy.mbatch![0].shape[0]));
         break;
-      }
       case 'afterEvalExp': {
-        if (!this.correct) return null;
+        const [correct] = this.correct.pendingMeans();
+        if (!correct) return null;
         const exp = strategy.experience!.currentExperience;
-        const count = this.count;
         const justTrained = this.trainExp === exp;
         return {
-          tensor: this.correct,
+          tensor: correct.tensor,
           record: (data) => {
-            const accuracy = data[0] / count;
+            const accuracy = correct.finish(data);
             if (justTrained) this.initial.set(exp, accuracy);
             else this.last.set(exp, accuracy);
             return exp;
@@ -76,9 +71,7 @@ export class ForgettingTracker {
   }
 
   private clearAccuracy(): void {
-    this.correct?.dispose();
-    this.correct = null;
-    this.count = 0;
+    this.correct.reset();
   }
 }
 
