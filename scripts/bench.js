@@ -6,8 +6,10 @@
  *   - the same MLP trained by a plain tfjs autodiff loop (tf.variableGrads + tf.train.momentum)
  * and the ratios between them. Targets are printed next to the figures; nothing here fails a build.
  * Options: --backend NAME (its figures beside the default backend's, e.g. --backend webgpu; on webgpu
- * also with our fused kernels turned off, and the GPU dispatches per step), --repeats N, --only tutorial
- * (just the backend figures).
+ * also with our fused kernels turned off, and the GPU dispatches per step), --device gpu|software|null
+ * (webgpu's device, as AVALANCHE_TS_WEBGPU: `null` is Dawn's null device, which runs nothing, so its
+ * figures are what issuing the kernels costs this host: the ceiling a GPU behind it could reach),
+ * --repeats N, --only tutorial (just the backend figures).
  */
 const path = require('path');
 const lib = require(path.join(__dirname, '..', 'kernel-lib'));
@@ -325,6 +327,8 @@ async function main() {
   const repeats = Number(option('repeats', '3'));
   const target = option('backend', undefined);
   const only = option('only', 'all');
+  const device = option('device', undefined);
+  if (device !== undefined) process.env.AVALANCHE_TS_WEBGPU = device; // checked when webgpu starts
   // The baseline is the default backend (wasm here); --backend NAME adds NAME's figures beside it.
   const info = await lib.initBackend({ backend: target === 'webgpu' ? 'wasm' : target, verbose: false });
   const benchmark = await lib.SplitMNIST({ nExperiences: 5, seed: 1234, source: option('source', 'bundled') });
@@ -346,6 +350,11 @@ async function main() {
     await lib.initBackend({ backend: info.name, verbose: false });
   }
   console.log('');
+  const nullDevice = lib.webgpuInfo()?.mode === 'null';
+  if (nullDevice) {
+    console.log('webgpu runs on Dawn\'s null device: its samples/s count only the host\'s cost of issuing the kernels (a ceiling');
+    console.log('for a GPU behind this host); its accuracy is meaningless.');
+  }
   for (const r of rows) {
     console.log(`backend ${r.info.name}${r.info.details ? ` (${r.info.details})` : ''}`);
     console.log(`  tutorial training (Naive, batch 500)    ${Math.round(r.train).toLocaleString('en-US').padStart(9)} samples/s   target >= 10,000 samples/s (wasm), >= 80,000 (webgpu on an H100/H200)`);

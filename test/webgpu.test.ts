@@ -74,6 +74,36 @@ test('forcing webgpu where it cannot start gives a clear error; without forcing,
   assert.match(webgpu.reason!, /no GPU adapter/);
 });
 
+test('AVALANCHE_TS_WEBGPU: null (Dawn\'s null device, for host-cost figures) only when webgpu is forced; other values are an error', { timeout: 120_000 }, () => {
+  const code = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  const b = await lib.initBackend({ verbose: false });
+  let dispatches = 0;
+  if (b.name === 'webgpu') { const be = tf.backend(); const run = be.runWebGPUProgram.bind(be); be.runWebGPUProgram = (...a) => { dispatches++; return run(...a); }; }
+  const data = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
+  const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.01, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 500, seed: 1, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ epoch: true })) });
+  await s.train(data.trainStream[0]);
+  console.log(JSON.stringify({ name: b.name, details: b.details, mode: lib.webgpuInfo()?.mode ?? null, attempts: b.attempts, dispatches, steps: s.clock.trainIterations }));
+})().catch((e) => console.log(JSON.stringify({ error: e.message })));`;
+  type Run = { name: string; details: string; mode: string | null; attempts: Array<{ name: string; ok: boolean; reason?: string }>; dispatches: number; steps: number; error?: string };
+  const forced = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'null' });
+  const f = forced.json as Run;
+  assert.ok(f && !f.error, `null-device run failed: ${f?.error ?? forced.stdout + forced.stderr.slice(-2000)}`);
+  assert.equal(f.mode, 'null');
+  assert.match(f.details, /null device.*meaningless/);
+  assert.match(forced.stderr, /Dawn's null device \(AVALANCHE_TS_WEBGPU=null\): nothing runs on a GPU and every result is meaningless/);
+  // The whole step is encoded (validated by Dawn), as on a GPU.
+  assert.ok(f.dispatches / f.steps > 15, `${f.dispatches} dispatches over ${f.steps} steps`);
+  // Never chosen automatically: its results are meaningless.
+  const auto = child(code, { AVALANCHE_TS_BACKEND: '', AVALANCHE_TS_WEBGPU: 'null' }).json as Run;
+  assert.equal(auto.name, 'wasm');
+  assert.match(auto.attempts.find((a) => a.name === 'webgpu')!.reason!, /AVALANCHE_TS_WEBGPU=null is used only when webgpu is forced/);
+  const bad = child(code, { AVALANCHE_TS_BACKEND: '', AVALANCHE_TS_WEBGPU: 'sofware' }).json as Run;
+  assert.equal(bad.error, "AVALANCHE_TS_WEBGPU='sofware': expected one of gpu, software, null (or unset for gpu)");
+});
+
 test('a device lost mid-training stops training with an error naming it', { timeout: 300_000 }, () => {
   const code = `
 const lib = require('./kernel-lib');

@@ -4,7 +4,7 @@
  * forces one. A later backend joins by adding one entry to the list.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWebGPUBackend, webgpuFailure, webgpuInfo } from './webgpu';
+import { registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
 
 /** One way to get a tfjs backend: how to load its package and the name tfjs registers it under. */
 export interface BackendCandidate {
@@ -14,8 +14,8 @@ export interface BackendCandidate {
   tfName: string;
   /** What it is, for the listing of tried backends. */
   description: string;
-  /** Loads (registers) the backend; throws when it is not available. */
-  load: () => void | Promise<void>;
+  /** Loads (registers) the backend; throws when it is not available. `forced`: named by the user. */
+  load: (forced: boolean) => void | Promise<void>;
   /** Describes the backend once it runs (e.g. SIMD and threads for wasm). */
   details?: () => string;
   /** Why the backend's factory failed, when it knows. */
@@ -44,7 +44,13 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     name: 'webgpu',
     tfName: 'webgpu',
     description: 'WebGPU through Dawn (npm package webgpu; optional dependency): a real GPU adapter only, or Mesa\'s software renderer when AVALANCHE_TS_WEBGPU=software',
-    load: () => registerWebGPUBackend(),
+    load: (forced) => {
+      const mode = webgpuModeFromEnv();
+      // The null device computes nothing: never let the automatic choice land on it.
+      if (mode === 'null' && !forced) throw new Error(`${WEBGPU_MODE_ENV_VAR}=null is used only when webgpu is forced (its results are meaningless)`);
+      if (mode === 'null') console.warn(`avalanche-ts: webgpu on Dawn's null device (${WEBGPU_MODE_ENV_VAR}=null): nothing runs on a GPU and every result is meaningless; it measures the host's cost of issuing kernels`);
+      registerWebGPUBackend({ mode });
+    },
     details: () => webgpuInfo()?.description ?? '',
     failureReason: webgpuFailure,
   },
@@ -113,8 +119,8 @@ export function checkBackendName(name: string, source: string): BackendCandidate
   return candidate;
 }
 
-async function tryCandidate(candidate: BackendCandidate): Promise<void> {
-  await candidate.load();
+async function tryCandidate(candidate: BackendCandidate, forced: boolean): Promise<void> {
+  await candidate.load(forced);
   // setBackend returns false (rather than throwing) when the backend fails to initialise, and tfjs
   // logs the factory's error as a warning: keep the console quiet and report the reason ourselves.
   const warn = console.warn;
@@ -140,10 +146,11 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
   const forcedName = options.backend ?? process.env[BACKEND_ENV_VAR] ?? undefined;
   const source = options.backend !== undefined ? 'initBackend: backend' : `environment variable ${BACKEND_ENV_VAR}`;
   const candidates = forcedName ? [checkBackendName(forcedName, source)] : BACKEND_CANDIDATES;
+  webgpuModeFromEnv(); // a misspelt device mode is an error, not a silent fall-through
   const attempts: BackendAttempt[] = [];
   for (const candidate of candidates) {
     try {
-      await tryCandidate(candidate);
+      await tryCandidate(candidate, Boolean(forcedName));
       attempts.push({ name: candidate.name, ok: true });
       return {
         name: candidate.name,

@@ -9,8 +9,33 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-/** Env variable: `software` makes the webgpu backend use Mesa's software renderer (OpenGL ES). */
+/**
+ * Env variable choosing the webgpu backend's device (`WEBGPU_DEVICE_MODES`): unset or `gpu` for a real GPU,
+ * `software` for Mesa's software renderer (OpenGL ES), `null` for Dawn's null device.
+ */
 export const WEBGPU_MODE_ENV_VAR = 'AVALANCHE_TS_WEBGPU';
+
+/**
+ * What the webgpu backend runs on:
+ * - `gpu`: a real GPU adapter (Vulkan on Linux); CPU fallback adapters are refused;
+ * - `software`: Mesa's software renderer through OpenGL ES (slow but real: tests and CI without a GPU);
+ * - `null`: Dawn's null device, which validates and encodes every GPU command and runs none. Every result
+ *   is meaningless; it measures what issuing the kernels costs the host (`scripts/bench-steady.js --device null`).
+ */
+export const WEBGPU_DEVICE_MODES = ['gpu', 'software', 'null'] as const;
+
+/** One of `WEBGPU_DEVICE_MODES`. */
+export type WebGPUDeviceMode = (typeof WEBGPU_DEVICE_MODES)[number];
+
+/** The device mode asked for by `AVALANCHE_TS_WEBGPU` (unset or empty: `gpu`); other values are an error. */
+export function webgpuModeFromEnv(): WebGPUDeviceMode {
+  const value = process.env[WEBGPU_MODE_ENV_VAR] ?? '';
+  if (value === '') return 'gpu';
+  if (!(WEBGPU_DEVICE_MODES as readonly string[]).includes(value)) {
+    throw new Error(`${WEBGPU_MODE_ENV_VAR}='${value}': expected one of ${WEBGPU_DEVICE_MODES.join(', ')} (or unset for gpu)`);
+  }
+  return value as WebGPUDeviceMode;
+}
 
 // Minimal shapes of the WebGPU objects used here (the DOM types are not in this project's lib).
 interface GPUAdapterLike {
@@ -36,6 +61,8 @@ export interface WebGPUInfo {
   description: string;
   /** True when it runs on Mesa's software renderer. */
   software: boolean;
+  /** The device mode (`null`: nothing runs, results are meaningless). */
+  mode: WebGPUDeviceMode;
 }
 
 let info: WebGPUInfo | null = null;
@@ -78,11 +105,15 @@ function isSoftwareAdapter(adapter: GPUAdapterLike): boolean {
 }
 
 /**
- * Registers tfjs's WebGPU backend with our factory (idempotent). `software` selects Mesa's renderer
- * through OpenGL ES in compatibility mode (needs EGL; `EGL_PLATFORM=surfaceless` is set when unset).
+ * Registers tfjs's WebGPU backend with our factory (idempotent). `mode` (default: `AVALANCHE_TS_WEBGPU`,
+ * else `gpu`) picks the device; `software` is Mesa's renderer through OpenGL ES in compatibility mode
+ * (needs EGL; `EGL_PLATFORM=surfaceless` is set when unset).
  */
-export function registerWebGPUBackend(options: { software?: boolean } = {}): void {
-  const software = options.software ?? process.env[WEBGPU_MODE_ENV_VAR] === 'software';
+export function registerWebGPUBackend(options: { mode?: WebGPUDeviceMode } = {}): void {
+  const mode = options.mode ?? webgpuModeFromEnv();
+  if (!(WEBGPU_DEVICE_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`registerWebGPUBackend: mode '${mode}' is not one of ${WEBGPU_DEVICE_MODES.join(', ')}`);
+  }
   const dawn = loadDawn();
   // Dawn's globals (GPUBufferUsage, ...) must exist before tfjs-backend-webgpu loads.
   for (const [k, v] of Object.entries(dawn.globals)) {
@@ -98,7 +129,7 @@ export function registerWebGPUBackend(options: { software?: boolean } = {}): voi
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
     try {
-      return await createBackend(dawn, webgpuBackend.WebGPUBackend, software);
+      return await createBackend(dawn, webgpuBackend.WebGPUBackend, mode);
     } catch (error) {
       failure = (error as Error).message;
       throw error;
@@ -109,13 +140,14 @@ export function registerWebGPUBackend(options: { software?: boolean } = {}): voi
 async function createBackend(
   dawn: DawnModule,
   WebGPUBackend: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend,
-  software: boolean,
+  mode: WebGPUDeviceMode,
 ): Promise<tf.KernelBackend> {
+    const software = mode === 'software';
     if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-    if (!software && !vulkanLoaderFound()) {
+    if (mode === 'gpu' && !vulkanLoaderFound()) {
       throw new Error('no GPU adapter: the Vulkan loader (libvulkan.so.1) is not installed (Debian: libvulkan1), so Dawn cannot reach a GPU');
     }
-    const gpu = dawn.create(software ? ['backend=opengles'] : []);
+    const gpu = dawn.create(software ? ['backend=opengles'] : mode === 'null' ? ['backend=null'] : []);
     // tfjs-backend-webgpu checks navigator.gpu. Node 20 has no navigator; Node >= 21 has its own,
     // read-only one: define the property rather than assign it.
     const nav = (globalThis as { navigator?: object }).navigator ?? {};
@@ -123,12 +155,14 @@ async function createBackend(
     const adapter = await gpu.requestAdapter(software ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' });
     if (!adapter) {
       throw new Error(
-        software
+        mode === 'null'
+          ? 'no null WebGPU adapter: this build of Dawn has no null backend'
+          : software
           ? 'no software WebGPU adapter: install Mesa EGL/GLES (Debian: libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri)'
           : 'no GPU adapter: no GPU, or its Vulkan driver is not found (on NVIDIA, set VK_DRIVER_FILES to the driver\'s nvidia_icd.json)',
       );
     }
-    if (!software && isSoftwareAdapter(adapter)) {
+    if (mode === 'gpu' && isSoftwareAdapter(adapter)) {
       throw new Error(`only a fallback (CPU) adapter was found (${describeAdapter(adapter)}); set ${WEBGPU_MODE_ENV_VAR}=software to use it anyway`);
     }
     const limits = adapter.limits;
@@ -153,7 +187,9 @@ async function createBackend(
       if (device === dev) errors.push(`WebGPU device lost (${lost.reason}): ${lost.message}`);
     });
     device = dev;
-    info = { description: describeAdapter(adapter), software };
+    info = mode === 'null'
+      ? { description: 'Dawn null device: GPU commands are encoded, never run; every result is meaningless', software: false, mode }
+      : { description: describeAdapter(adapter), software, mode };
     // Without a device to keep, Node would not exit while Dawn holds it: release it at exit.
     process.once('exit', releaseWebGPU);
     // tfjs submits GPU work every 15 kernels by default; a training step is ~50 small kernels, and on an
