@@ -195,6 +195,7 @@ const ops = require('./kernel-lib/dist/ops/fusedOps');
     out.columnSum = ops.columnSum(x);
     out.reluGrad = ops.reluGrad(x, y);
     out.maskWindow = ops.maskWindow(x, pool, 1234);
+    out.bernoulliPool = ops.bernoulliMaskPool(100003, 0.3, 987654321);
     out.hits = ops.predictionHits(logits, labels);
     out.hitCount = ops.predictionHitCount(logits, labels);
     const scalars = Array.from({ length: 13 }, (_, i) => tf.scalar(i * 0.37 - 1));
@@ -221,9 +222,16 @@ const ops = require('./kernel-lib/dist/ops/fusedOps');
   }
   let badOffset = null;
   try { ops.maskWindow(x, pool, 10000 - 10); } catch (e) { badOffset = e.message; }
+  // The fused mask pool: the kept fraction, and another seed gives another pool.
+  lib.setFusedOps(true);
+  const poolA = await ops.bernoulliMaskPool(100003, 0.3, 987654321).data();
+  const poolB = await ops.bernoulliMaskPool(100003, 0.3, 987654322).data();
+  let kept = 0, differ = 0, values = new Set();
+  for (let i = 0; i < poolA.length; i++) { if (poolA[i] !== 0) kept++; if (poolA[i] !== poolB[i]) differ++; values.add(poolA[i]); }
+  const poolStats = { kept: kept / poolA.length, differ: differ / poolA.length, values: [...values].sort() };
   let gpuError = null;
   try { lib.checkWebGPU(); } catch (e) { gpuError = e.message; }
-  console.log(JSON.stringify({ backend: tf.getBackend(), active, cases, badOffset, gpuError }));
+  console.log(JSON.stringify({ backend: tf.getBackend(), active, cases, badOffset, gpuError, poolStats }));
 })().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
 `;
 
@@ -242,6 +250,14 @@ test('fused webgpu kernels equal the plain tfjs ops (SGD variants, Adam, cross-e
   }
   assert.equal(j.cases.hits.size, 131);
   assert.match(j.badOffset, /maskWindow: offset must be an integer in \[0, 6201\], got 9990/);
+  // The dropout mask pool drawn on the GPU is the host's, bit for bit, and keeps each value with probability 0.3
+  // (100,003 draws: the standard deviation of the fraction is 0.0014).
+  assert.equal(j.cases.bernoulliPool.maxDiff, 0, 'the fused mask pool equals the host loop exactly');
+  const stats = (j as unknown as { poolStats: { kept: number; differ: number; values: number[] } }).poolStats;
+  assert.ok(Math.abs(stats.kept - 0.3) < 0.006, `kept fraction ${stats.kept}`);
+  assert.deepEqual(stats.values, [0, Math.fround(1 / 0.3)]);
+  // Two independent pools differ where exactly one keeps: 2 * 0.3 * 0.7 = 0.42.
+  assert.ok(Math.abs(stats.differ - 0.42) < 0.01, `seeds 987654321 and 987654322 differ at ${stats.differ} of the values`);
 });
 
 /** GPU dispatches per training step of the tutorial's SimpleMLP (batch 500, dropout, momentum, default evaluator). */
@@ -267,7 +283,14 @@ const tf = require('@tensorflow/tfjs');
   dispatches = 0;
   const evalBefore = s.clock.totalIterations;
   await s.eval(b.testStream[0]);
-  console.log(JSON.stringify({ perStep, perEvalBatch: dispatches / (s.clock.totalIterations - evalBefore), tensorsBefore, tensorsAfter }));
+  const perEvalBatch = dispatches / (s.clock.totalIterations - evalBefore);
+  // Bytes uploaded from the host while a new model trains on data already on the GPU.
+  let uploaded = 0;
+  const upload = backend.uploadToGPU.bind(backend);
+  backend.uploadToGPU = (dataId) => { const d = backend.tensorMap.get(dataId); if (d && d.resource == null && d.values) uploaded += d.values.byteLength; return upload(dataId); };
+  const fresh = new lib.Naive(new lib.SimpleMLP({ seed: 2 }), new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 500, seed: 2, evaluator });
+  await fresh.train(b.trainStream[0]);
+  console.log(JSON.stringify({ perStep, perEvalBatch, tensorsBefore, tensorsAfter, uploadedByNewModel: uploaded, steps: Math.ceil(b.trainStream[0].dataset.length / 500) }));
 })().catch((e) => { console.log(JSON.stringify({ error: e.message })); });
 `;
 
@@ -284,6 +307,10 @@ test('a training step and an evaluation batch issue far fewer GPU dispatches wit
   assert.ok(plain.perEvalBatch >= 15, `${plain.perEvalBatch} dispatches per evaluation batch without them`);
   const f = fused as unknown as { tensorsBefore: number; tensorsAfter: number };
   assert.equal(f.tensorsAfter, f.tensorsBefore, 'no tensor is left behind by an experience');
+  // A new model's first experience uploads its weights (1.6 MB), and per step the batch's indices and labels;
+  // its dropout mask pool (16 MB) is drawn on the GPU, not uploaded.
+  const u = fused as unknown as { uploadedByNewModel: number; steps: number };
+  assert.ok(u.uploadedByNewModel < 2.5e6, `${u.uploadedByNewModel} bytes uploaded by a new model's ${u.steps} steps`);
 });
 
 /** Feature-based buffer selection: asynchronous on webgpu (no synchronous reads there), synchronous on cpu. */

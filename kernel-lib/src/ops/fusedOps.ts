@@ -200,6 +200,36 @@ export function maskWindow(x: tf.Tensor, pool: tf.Tensor1D, offset: number): tf.
   return op(x);
 }
 
+/** Wellons' `lowbias32` integer hash (a bijection of 32-bit integers with full avalanche); the fused kernel has the same. */
+export function lowbias32(v: number): number {
+  let x = v >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * A pool of `size` dropout mask values drawn from `seed`: each is `1 / keep` with probability `keep`,
+ * else 0. Value i depends only on (seed, i), through a counter-based hash (`lowbias32` twice), so the
+ * fused kernel (one dispatch, nothing uploaded) and the host loop give the same values, bit for bit.
+ */
+export function bernoulliMaskPool(size: number, keep: number, seed: number): tf.Tensor1D {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`bernoulliMaskPool: size must be a positive integer, got ${size}`);
+  if (typeof keep !== 'number' || !(keep > 0 && keep < 1)) throw new Error(`bernoulliMaskPool: keep must be a number in (0, 1), got ${keep}`);
+  if (!Number.isInteger(seed)) throw new Error(`bernoulliMaskPool: seed must be an integer, got ${seed}`);
+  const keyA = seed >>> 0;
+  const keyB = lowbias32(keyA ^ 0x9e3779b9);
+  const threshold = Math.floor(keep * 4294967296); // < 2^32 because keep < 1
+  const scale = Math.fround(1 / keep);
+  if (fusedOpsActive()) return run(FUSED_KERNELS.bernoulliMaskPool, {}, { size, keyA, keyB, threshold, scale }) as tf.Tensor1D;
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = lowbias32(lowbias32((i + keyA) >>> 0) ^ keyB) < threshold ? scale : 0;
+  return tf.tensor1d(values);
+}
+
 /** 1 where the top-1 prediction of a row of `logits` `[B, C]` is its label, else 0 (float32 `[B]`). */
 export function predictionHits(logits: tf.Tensor2D, labels: tf.Tensor): tf.Tensor1D {
   if (fusedOpsActive()) return run(FUSED_KERNELS.predictionHits, { logits, labels: int32Labels(labels) }) as tf.Tensor1D;

@@ -20,6 +20,7 @@ export const FUSED_KERNELS = {
   columnSum: 'AvalancheTsColumnSum',
   reluGrad: 'AvalancheTsReluGrad',
   maskWindow: 'AvalancheTsMaskWindow',
+  bernoulliMaskPool: 'AvalancheTsBernoulliMaskPool',
   predictionHits: 'AvalancheTsPredictionHits',
   predictionHitCount: 'AvalancheTsPredictionHitCount',
   weightedSum: 'AvalancheTsWeightedSum',
@@ -66,6 +67,7 @@ function program(key: string, variableNames: string[], outputShape: number[], th
 
 const f32 = (data: number) => ({ type: 'float32', data: [data] });
 const i32 = (data: number) => ({ type: 'int32', data: [data] });
+const u32 = (data: number) => ({ type: 'uint32', data: [data] });
 
 /** Sums `acc` of the workgroup's threads into `partial[0]` (every thread reaches the barriers). */
 const TREE_REDUCE = `
@@ -239,6 +241,24 @@ const kernels: Record<string, KernelFn> = {
     const code = 'fn main(index : i32) { if (index < uniforms.size) { setOutputAtIndex(index, X[index] * Pool[index + uniforms.offset]); } }';
     const p = program('avalanche_mask_window', ['X', 'Pool'], x.shape, tf.util.sizeFromShape(x.shape), code, 'offset : i32,');
     return backend.runWebGPUProgram(p, [x, pool], 'float32', [i32(attrs.offset as number)]);
+  },
+  // value i: scale where lowbias32(lowbias32(i + keyA) ^ keyB) < threshold, else 0 (as bernoulliMaskPool's host loop).
+  [FUSED_KERNELS.bernoulliMaskPool]: ({ backend, attrs }) => {
+    const size = attrs.size as number;
+    const code = `
+      fn lowbias32(v : u32) -> u32 {
+        var x = v;
+        x = x ^ (x >> 16u); x = x * 0x7feb352du; x = x ^ (x >> 15u); x = x * 0x846ca68bu; x = x ^ (x >> 16u);
+        return x;
+      }
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let h = lowbias32(lowbias32(u32(index) + uniforms.keyA) ^ uniforms.keyB);
+          setOutputAtIndex(index, select(0.0, uniforms.scale, h < uniforms.threshold));
+        }
+      }`;
+    const p = program('avalanche_bernoulli_pool', [], [size], size, code, 'keyA : u32, keyB : u32, threshold : u32, scale : f32,');
+    return backend.runWebGPUProgram(p, [], 'float32', [u32(attrs.keyA as number), u32(attrs.keyB as number), u32(attrs.threshold as number), f32(attrs.scale as number)]);
   },
   // 1 where the first maximum of a row is at its label, else 0: one thread per row.
   [FUSED_KERNELS.predictionHits]: ({ inputs: { logits, labels }, backend }) => {
