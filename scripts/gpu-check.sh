@@ -3,7 +3,8 @@
 # carried (build it here first: bash scripts/gpu-bundle.sh). Writes its figures under $OUT (or out/gpu).
 #   device tool: command "bash scripts/gpu-check.sh", carry [".gpu"]
 # It unpacks the Vulkan loader and Node, then runs the steady-state bench (fused kernels and plain tfjs ops,
-# back to back) and the tutorial bench (wasm, webgpu, webgpu with plain tfjs ops) on the GPU.
+# back to back) and the tutorial bench (wasm, webgpu, webgpu with plain tfjs ops) on the GPU, then the same
+# steady-state bench on Dawn's null device (nothing runs): the host's share of the GPU figures.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-out/gpu}"
@@ -23,3 +24,4 @@ export AVALANCHE_TS_OFFLINE=1
 echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}" | tee -a "$out/device.txt"
 AVALANCHE_TS_BACKEND=webgpu timeout "${STEADY_TIMEOUT:-150}" "$node_bin" scripts/bench-steady.js ${STEADY_ARGS:---quick} 2>&1 | grep -v '^\[' | tee "$out/steady.txt"
 timeout "${BENCH_TIMEOUT:-300}" "$node_bin" scripts/bench.js --backend webgpu --only tutorial --repeats "${REPEATS:-3}" 2>&1 | grep -v '^\[' | tee "$out/bench.txt"
+AVALANCHE_TS_BACKEND=webgpu timeout "${NULL_TIMEOUT:-90}" "$node_bin" scripts/bench-steady.js --quick --device null 2>&1 | grep -v '^\[\|^Warning: max' | tee "$out/steady-null.txt"
