@@ -25,7 +25,12 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
     t[k] = dataset.taskLabels[i];
   }
   if (useResidentData()) {
-    const rows = Int32Array.from({ length: n }, (_, k) => indices[start + k]);
+    let rows: Int32Array;
+    if (indices instanceof Int32Array) rows = indices.slice(start, end);
+    else {
+      rows = new Int32Array(n);
+      for (let k = 0; k < n; k++) rows[k] = indices[start + k];
+    }
     return labelBatch(gatherResident(dataset, rows), y, t);
   }
   const x = new Float32Array(n * dataset.sampleSize);

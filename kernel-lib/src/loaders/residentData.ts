@@ -39,5 +39,6 @@ export function residentInputs(dataset: ClassificationDataset): tf.Tensor2D {
 /** Rows `indices` of the data set's resident inputs, gathered on the device. */
 export function gatherResident(dataset: ClassificationDataset, indices: ArrayLike<number>): tf.Tensor2D {
   const source = residentInputs(dataset);
-  return tf.tidy(() => tf.gather(source, tf.tensor1d(Int32Array.from(indices), 'int32')) as tf.Tensor2D);
+  const rows = indices instanceof Int32Array ? indices : Int32Array.from(indices);
+  return tf.tidy(() => tf.gather(source, tf.tensor1d(rows, 'int32')) as tf.Tensor2D);
 }
