@@ -121,6 +121,30 @@ const lib = require('./kernel-lib');
   assert.equal(r.iterations, 2, 'training stopped at the iteration after the loss');
 });
 
+test('a real device loss (device.destroy() mid-training) stops training with an error naming it, and later reads fail with it', { timeout: 300_000 }, () => {
+  const code = `
+const lib = require('./kernel-lib');
+const tf = require('@tensorflow/tfjs');
+(async () => {
+  await lib.initBackend({ verbose: false });
+  const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
+  let iterations = 0;
+  const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.01 }), new lib.CrossEntropyLoss(), { trainMbSize: 200, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ minibatch: true, epoch: true })),
+    plugins: [{ afterTrainingIteration: () => { iterations += 1; if (iterations === 2) tf.backend().device.destroy(); } }] });
+  let error = null, later = null;
+  try { await s.train(b.trainStream[0]); } catch (e) { error = e.message; }
+  try { await tf.randomNormal([100000]).mul(2).sum().data(); } catch (e) { later = e.message; }
+  console.log(JSON.stringify({ error, later, iterations }));
+})();`;
+  const r = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
+  const j = r.json as { error: string | null; later: string | null; iterations: number };
+  assert.ok(j, `no result: ${r.stdout}${r.stderr.slice(-2000)}`);
+  // Dawn aborts the pending metric read with an AbortError that has no message: the error must name the loss.
+  assert.equal(j.error, 'WebGPU device lost (destroyed): device was destroyed');
+  assert.ok(j.iterations <= 3, `training stopped soon after the loss (${j.iterations} iterations)`);
+  assert.equal(j.later, 'WebGPU device lost (destroyed): device was destroyed');
+});
+
 /** Each fused webgpu kernel against the plain tfjs ops (setFusedOps(false)) on the same backend and inputs. */
 const FUSED_VS_PLAIN = `
 const lib = require('./kernel-lib');

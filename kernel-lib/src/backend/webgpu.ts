@@ -68,6 +68,8 @@ export interface WebGPUInfo {
 let info: WebGPUInfo | null = null;
 let failure: string | null = null;
 let device: GPUDeviceLike | null = null;
+/** Why the current device was lost (every later read fails with it), or null. */
+let deviceLost: string | null = null;
 const errors: string[] = [];
 
 function loadDawn(): DawnModule {
@@ -183,8 +185,11 @@ async function createBackend(
     });
     // GPU validation errors do not throw: collect them, and device loss, for checkWebGPU().
     dev.onuncapturederror = (event) => errors.push(`WebGPU error: ${event.error.message}`);
+    deviceLost = null;
     void dev.lost.then((lost) => {
-      if (device === dev) errors.push(`WebGPU device lost (${lost.reason}): ${lost.message}`);
+      if (device !== dev) return;
+      deviceLost = `WebGPU device lost (${lost.reason}): ${lost.message}`;
+      errors.push(deviceLost);
     });
     device = dev;
     info = mode === 'null'
@@ -202,7 +207,18 @@ async function createBackend(
     const withRead = backend as unknown as { read(dataId: object): Promise<unknown> };
     const read = withRead.read.bind(backend);
     withRead.read = async (dataId: object) => {
-      const values = await read(dataId);
+      let values: unknown;
+      try {
+        values = await read(dataId);
+      } catch (error) {
+        // A lost device aborts pending reads with an AbortError that has no message; the loss itself is
+        // reported by `device.lost`, which may settle just after: give it a turn, then name it.
+        await new Promise((resolve) => setImmediate(resolve));
+        checkWebGPU();
+        if (deviceLost) throw new Error(deviceLost);
+        const e = error as Error;
+        throw new Error(`WebGPU read failed: ${e.name || 'Error'}${e.message ? `: ${e.message}` : ' without a message (the GPU device may have been lost)'}`);
+      }
       checkWebGPU();
       return values;
     };
