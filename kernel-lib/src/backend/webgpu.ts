@@ -95,6 +95,39 @@ function vulkanLoaderFound(): boolean {
   return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
+/**
+ * The folders where the Vulkan loader looks for driver manifests (ICD `.json` files) on Linux, in its
+ * order: XDG config home and dirs, the system config folders, XDG data home and dirs.
+ */
+function vulkanDriverFolders(): string[] {
+  const home = process.env.HOME ?? '';
+  const list = (value: string | undefined, fallback: string) => (value || fallback).split(':').filter(Boolean);
+  return [
+    process.env.XDG_CONFIG_HOME || path.join(home, '.config'),
+    ...list(process.env.XDG_CONFIG_DIRS, '/etc/xdg'),
+    '/usr/local/etc', '/etc',
+    process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'),
+    ...list(process.env.XDG_DATA_DIRS, '/usr/local/share:/usr/share'),
+  ].map((d) => path.join(d, 'vulkan', 'icd.d'));
+}
+
+/**
+ * True when the Vulkan loader can find a driver: a manifest in its folders, or one named by
+ * `VK_DRIVER_FILES` / `VK_ICD_FILENAMES` / `VK_ADD_DRIVER_FILES` (trusted as given). Without one,
+ * Dawn would print native warnings ("vkCreateInstance: Found no drivers!") and find no adapter.
+ */
+function vulkanDriverFound(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES || process.env.VK_ADD_DRIVER_FILES) return true;
+  return vulkanDriverFolders().some((d) => {
+    try {
+      return fs.readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 function describeAdapter(adapter: GPUAdapterLike): string {
   const i = adapter.info ?? {};
   return [i.vendor, i.architecture, i.device, i.description].filter((s) => s && s.length).join(' ') || 'unknown adapter';
@@ -148,6 +181,9 @@ async function createBackend(
     if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
     if (mode === 'gpu' && !vulkanLoaderFound()) {
       throw new Error('no GPU adapter: the Vulkan loader (libvulkan.so.1) is not installed (Debian: libvulkan1), so Dawn cannot reach a GPU');
+    }
+    if (mode === 'gpu' && !vulkanDriverFound()) {
+      throw new Error('no GPU adapter: no Vulkan driver is installed (no ICD manifest in /etc/vulkan/icd.d, /usr/share/vulkan/icd.d or the other loader folders); on NVIDIA, set VK_DRIVER_FILES to the driver\'s nvidia_icd.json');
     }
     const gpu = dawn.create(software ? ['backend=opengles'] : mode === 'null' ? ['backend=null'] : []);
     // tfjs-backend-webgpu checks navigator.gpu. Node 20 has no navigator; Node >= 21 has its own,
