@@ -211,6 +211,32 @@ test('01-training-loop on the webgpu backend (Mesa software renderer): the tutor
   assert.ok(accs[4] > 0.12 && accs[4] < 0.35, `final stream accuracy ${accs[4]}`);
 });
 
+test('02, 03 and 04 on the webgpu backend (Mesa software renderer): replay, every metric and the buffer views run as on wasm', () => {
+  const webgpu = { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' };
+  const replay = execute(path.join(notebooksDir, notebooks.find((n) => n.startsWith('02-'))!), webgpu).text;
+  assert.match(replay, /avalanche-ts: tensor backend 'webgpu' \(llvmpipe/);
+  const accs = [...replay.matchAll(/after experience (\d): stream accuracy (\d\.\d+)/g)].map((m) => Number(m[2]));
+  assert.equal(accs.length, 5);
+  assert.ok(accs[4] >= 0.6, `final replay accuracy on webgpu ${accs[4]}`);
+  assert.match(replay, /buffer: 500 samples; per class (\d: 50, ){9}\d: 50/);
+  // 03 writes log.txt and TensorBoard files next to itself: run a copy in a working folder.
+  const work = path.join(root, 'out', `nbtest-webgpu-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(work, { recursive: true });
+  try {
+    const copy = path.join(work, notebooks.find((n) => n.startsWith('03-'))!);
+    fs.copyFileSync(path.join(notebooksDir, path.basename(copy)), copy);
+    const evaluation = execute(copy, webgpu).text;
+    assert.match(evaluation, /^5 results, 37 metric names in the last one:/m);
+    assert.equal((evaluation.match(/ConfusionMatrix_Stream\/eval_phase\/test_stream = /g) ?? []).length, 5);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const buffers = execute(path.join(notebooksDir, notebooks.find((n) => n.startsWith('04-'))!), webgpu).text;
+  const final = /final stream accuracy: Naive (\d\.\d+), Replay (\d\.\d+)/.exec(buffers)!;
+  assert.ok(final, 'the Naive and Replay runs finish');
+  assert.ok(Number(final[2]) > Number(final[1]) + 0.2, `Naive ${final[1]}, Replay ${final[2]} on webgpu`);
+});
+
 test('npm start without Jupyter stops with a message saying how to install it', () => {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebook.js'), path.join(notebooksDir, notebooks[0])], {
     encoding: 'utf8',
