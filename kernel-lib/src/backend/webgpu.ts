@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { checkKnownOptions } from '../utils/validate';
 
 /**
  * Env variable choosing the webgpu backend's device (`WEBGPU_DEVICE_MODES`): unset or `gpu` for a real GPU,
@@ -145,6 +146,7 @@ function isSoftwareAdapter(adapter: GPUAdapterLike): boolean {
  * (needs EGL; `EGL_PLATFORM=surfaceless` is set when unset).
  */
 export function registerWebGPUBackend(options: { mode?: WebGPUDeviceMode } = {}): void {
+  checkKnownOptions('registerWebGPUBackend', options, ['mode']);
   const mode = options.mode ?? webgpuModeFromEnv();
   if (!(WEBGPU_DEVICE_MODES as readonly string[]).includes(mode)) {
     throw new Error(`registerWebGPUBackend: mode '${mode}' is not one of ${WEBGPU_DEVICE_MODES.join(', ')}`);
