@@ -107,24 +107,11 @@ const tf = require('@tensorflow/tfjs');
   assert.equal(bad.error, "AVALANCHE_TS_WEBGPU='sofware': expected one of gpu, software, null (or unset for gpu)");
 });
 
-test('a device lost mid-training stops training with an error naming it', { timeout: 300_000 }, () => {
-  const code = `
-const lib = require('./kernel-lib');
-(async () => {
-  await lib.initBackend({ verbose: false });
-  const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
-  let iterations = 0;
-  const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.01 }), new lib.CrossEntropyLoss(), { trainMbSize: 200, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ epoch: true })),
-    plugins: [{ afterTrainingIteration: () => { iterations += 1; if (iterations === 2) lib.reportWebGPUError('WebGPU device lost (destroyed): simulated loss'); } }] });
-  try { await s.train(b.trainStream[0]); console.log(JSON.stringify({ error: null, iterations })); }
-  catch (e) { console.log(JSON.stringify({ error: e.message, iterations })); }
-})();`;
-  const r = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' }).json as { error: string | null; iterations: number };
-  assert.match(r.error ?? '', /WebGPU device lost \(destroyed\): simulated loss/);
-  assert.equal(r.iterations, 2, 'training stopped at the iteration after the loss');
-});
-
-test('a real device loss (device.destroy() mid-training) stops training with an error naming it, and later reads fail with it', { timeout: 300_000 }, () => {
+/**
+ * Trains on webgpu (software renderer) and runs `lose` (JS) after the second iteration; prints the training
+ * error, the error of a later read, and the iterations run.
+ */
+function trainThroughDeviceLoss(lose: string): { json: { error: string | null; later: string | null; iterations: number } | null; stdout: string; stderr: string } {
   const code = `
 const lib = require('./kernel-lib');
 const tf = require('@tensorflow/tfjs');
@@ -133,14 +120,25 @@ const tf = require('@tensorflow/tfjs');
   const b = await lib.SplitMNIST({ seed: 1, source: 'bundled' });
   let iterations = 0;
   const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.01 }), new lib.CrossEntropyLoss(), { trainMbSize: 200, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ minibatch: true, epoch: true })),
-    plugins: [{ afterTrainingIteration: () => { iterations += 1; if (iterations === 2) tf.backend().device.destroy(); } }] });
+    plugins: [{ afterTrainingIteration: () => { iterations += 1; if (iterations === 2) { ${lose}; } } }] });
   let error = null, later = null;
   try { await s.train(b.trainStream[0]); } catch (e) { error = e.message; }
   try { await tf.randomNormal([100000]).mul(2).sum().data(); } catch (e) { later = e.message; }
   console.log(JSON.stringify({ error, later, iterations }));
 })();`;
   const r = child(code, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
-  const j = r.json as { error: string | null; later: string | null; iterations: number };
+  return { json: r.json as { error: string | null; later: string | null; iterations: number } | null, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('a device lost mid-training stops training with an error naming it', { timeout: 300_000 }, () => {
+  const r = trainThroughDeviceLoss("lib.reportWebGPUError('WebGPU device lost (destroyed): simulated loss')").json!;
+  assert.match(r.error ?? '', /WebGPU device lost \(destroyed\): simulated loss/);
+  assert.equal(r.iterations, 2, 'training stopped at the iteration after the loss');
+});
+
+test('a real device loss (device.destroy() mid-training) stops training with an error naming it, and later reads fail with it', { timeout: 300_000 }, () => {
+  const r = trainThroughDeviceLoss('tf.backend().device.destroy()');
+  const j = r.json!;
   assert.ok(j, `no result: ${r.stdout}${r.stderr.slice(-2000)}`);
   // Dawn aborts the pending metric read with an AbortError that has no message: the error must name the loss.
   assert.equal(j.error, 'WebGPU device lost (destroyed): device was destroyed');
