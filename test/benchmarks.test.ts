@@ -71,6 +71,7 @@ test('SplitMNIST: bad options are clear errors before any data is loaded', async
   await assert.rejects(SplitMNIST({ nExperiences: 3 }), /allowed values: 1, 2, 5, 10; got 3/);
   await assert.rejects(SplitMNIST({ nExperiences: 11 }), /got 11/);
   await assert.rejects(SplitMNIST({ fixedClassOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 12] }), /fixedClassOrder must be a permutation of the classes \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\].*unknown classes: 12/);
+  await assert.rejects(SplitMNIST({ fixedClassOrder: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as never }), /fixedClassOrder must hold integer class ids \(numbers\) from \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]; got '0' \(a string\), '1' \(a string\), '2' \(a string\), .../);
   await assert.rejects(SplitMNIST({ fixedClassOrder: [0, 1, 2, 3, 4, 5, 6, 7, 8, 8] }), /repeated classes: 8/);
   await assert.rejects(SplitMNIST({ nExperience: 5 } as never), /SplitMNIST: unknown option 'nExperience'; allowed options: nExperiences, /);
   await assert.rejects(SplitFMNIST({ nExperiences: 4 }), /allowed values: 1, 2, 5, 10; got 4/);

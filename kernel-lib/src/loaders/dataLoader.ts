@@ -37,7 +37,11 @@ export class DataLoader implements MiniBatchSource {
 
   constructor(dataset: ClassificationDataset, options: DataLoaderOptions = {}) {
     checkKnownOptions('DataLoader', options, DATA_LOADER_OPTIONS);
-    if (!(dataset instanceof ClassificationDataset)) throw new Error('DataLoader: dataset must be a ClassificationDataset');
+    if (!(dataset instanceof ClassificationDataset)) {
+      const got = dataset == null ? String(dataset) : Array.isArray(dataset) ? 'an Array' : `a ${(dataset as object).constructor?.name ?? typeof dataset}`;
+      const hint = (dataset as { dataset?: unknown })?.dataset instanceof ClassificationDataset ? ' (an experience: pass experience.dataset)' : '';
+      throw new Error(`DataLoader: dataset must be a ClassificationDataset (e.g. experience.dataset), got ${got}${hint}`);
+    }
     this.dataset = dataset;
     this.batchSize = checkInteger('batchSize', options.batchSize ?? 1, 1);
     this.shuffle = options.shuffle ?? false;

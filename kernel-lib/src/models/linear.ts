@@ -62,8 +62,9 @@ export class Linear {
   /** Weight `[in, out]` and bias `[out]`, created on first access. */
   get variables(): [tf.Variable, tf.Variable] {
     if (!this.vars) {
+      if (!this.initial) throw new Error(`layer ${this.name} has been disposed (model.dispose() was called): create a new model to train or evaluate`);
       requireBackend(`layer ${this.name}`);
-      const init = this.initial!;
+      const init = this.initial;
       // tf.variable shares the initial tensor's data: dispose the initial tensor itself.
       const w = tf.tensor2d(init.w, [this.inFeatures, this.outFeatures]);
       const b = tf.tensor1d(init.b);
@@ -83,8 +84,9 @@ export class Linear {
     return this.op(x, w, b);
   }
 
-  /** Frees the variables. */
+  /** Frees the variables; the layer cannot be used afterwards. */
   dispose(): void {
+    this.initial = null;
     if (this.vars) {
       this.vars.w.dispose();
       this.vars.b.dispose();

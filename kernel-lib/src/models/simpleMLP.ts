@@ -117,9 +117,16 @@ export class SimpleMLP implements CLModel {
   }
 
   private flatten(x: tf.Tensor): tf.Tensor {
+    if (!(x instanceof tf.Tensor)) {
+      const got = Array.isArray(x) ? 'a plain Array' : x === null ? 'null' : typeof x === 'object' ? `a ${(x as object).constructor?.name ?? 'object'}` : typeof x;
+      throw new Error(`SimpleMLP: x must be a tf.Tensor of shape [batch, ${this.inputSize}] (or [batch, 28, 28]); got ${got}: wrap it with tf.tensor2d(rows)`);
+    }
     const batch = x.shape[0];
+    if (x.rank < 2) {
+      throw new Error(`SimpleMLP: x must be a batch of samples, shape [batch, ${this.inputSize}] (or [batch, 28, 28]); got shape [${x.shape}]: for one sample use x.expandDims(0)`);
+    }
     if (x.size !== batch * this.inputSize) {
-      throw new Error(`SimpleMLP: input of shape [${x.shape}] does not hold ${this.inputSize} features per sample (inputSize)`);
+      throw new Error(`SimpleMLP: each sample of x must hold ${this.inputSize} values (inputSize); got shape [${x.shape}], ${x.size / batch} values per sample`);
     }
     return x.rank === 2 ? x : x.reshape([batch, this.inputSize]);
   }
