@@ -4,6 +4,7 @@
  */
 import { ClassificationDataset } from '../data/dataset';
 import { MaybePromise, andThen, forEachInOrder, isPromise } from '../utils/maybePromise';
+import { makeRandom } from '../utils/random';
 import { checkKnownOptions, checkOneOf } from '../utils/validate';
 import { BufferState, ExemplarsBuffer, checkBufferSize, experienceData } from './exemplarsBuffer';
 import { ReservoirSamplingBuffer } from './reservoir';
@@ -27,7 +28,8 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
   readonly bufferGroups = new Map<number, ExemplarsBuffer>();
   readonly adaptiveSize: boolean;
   readonly totalNumGroups: number | null;
-  protected readonly seed: number | null | undefined;
+  /** Base seed of the groups' generators (the group id is added). */
+  protected readonly seed: number;
   private cache: { parts: ClassificationDataset[]; data: ClassificationDataset } | null = null;
   /** The update still running (feature-based selection on webgpu reads features asynchronously). */
   private pending: Promise<void> | null = null;
@@ -42,7 +44,8 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
       }
     }
     this.totalNumGroups = options.totalNumGroups ?? null;
-    this.seed = options.seed;
+    // Drawn once here (not per group later) so that setSeed before construction fixes every group.
+    this.seed = options.seed ?? makeRandom().nextSeed();
   }
 
   /** The samples of every group, concatenated in group order. */
@@ -83,7 +86,7 @@ export abstract class BalancedExemplarsBuffer extends ExemplarsBuffer {
 
   /** A reservoir for group `id`, seeded from the buffer's seed and the id. */
   protected newReservoir(id: number): ReservoirSamplingBuffer {
-    return new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed == null ? null : this.seed + id });
+    return new ReservoirSamplingBuffer(this.maxSize, { seed: this.seed + id });
   }
 
   /** Gives each group its quota (groups in ascending id order). */

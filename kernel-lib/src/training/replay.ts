@@ -4,6 +4,7 @@ import { ReplayDataLoader } from '../loaders/balancedLoaders';
 import { CLModel } from '../models/model';
 import { ExperienceBalancedBuffer } from '../storage/balanced';
 import { ExemplarsBuffer, checkBufferSize } from '../storage/exemplarsBuffer';
+import { deriveSeed } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Optimizer } from './optimizers';
 import { StrategyPlugin } from './plugins';
@@ -21,6 +22,8 @@ export interface ReplayPluginOptions {
   batchSizeMem?: number;
   /** Balance the memory's share of a batch over its tasks (default false). */
   taskBalancedDataloader?: boolean;
+  /** Seed of the default buffer (default: drawn from the global generator); `Replay` passes one derived from its own `seed`. */
+  seed?: number | null;
 }
 
 /**
@@ -36,15 +39,16 @@ export class ReplayPlugin extends StrategyPlugin {
 
   constructor(options: ReplayPluginOptions = {}) {
     super();
-    checkKnownOptions('ReplayPlugin', options, ['memSize', 'storagePolicy', 'batchSize', 'batchSizeMem', 'taskBalancedDataloader']);
+    checkKnownOptions('ReplayPlugin', options, ['memSize', 'storagePolicy', 'batchSize', 'batchSizeMem', 'taskBalancedDataloader', 'seed']);
     const memSize = checkBufferSize('memSize', options.memSize ?? options.storagePolicy?.maxSize ?? 200);
     if (options.storagePolicy) {
       if (typeof options.storagePolicy.update !== 'function') throw new Error('storagePolicy must be an ExemplarsBuffer (e.g. new ReservoirSamplingBuffer(200))');
       if (options.memSize !== undefined && options.storagePolicy.maxSize !== memSize) {
         throw new Error(`memSize (${memSize}) differs from storagePolicy.maxSize (${options.storagePolicy.maxSize}); give one of them`);
       }
+      if (options.seed != null) throw new Error('ReplayPlugin: seed seeds the default buffer; with storagePolicy, give the seed to that buffer instead');
     }
-    this.storagePolicy = options.storagePolicy ?? new ExperienceBalancedBuffer({ maxSize: memSize, adaptiveSize: true });
+    this.storagePolicy = options.storagePolicy ?? new ExperienceBalancedBuffer({ maxSize: memSize, adaptiveSize: true, seed: options.seed });
     if (options.batchSize !== undefined) this.batchSize = checkInteger('batchSize', options.batchSize, 1);
     if (options.batchSizeMem !== undefined) this.batchSizeMem = checkInteger('batchSizeMem', options.batchSizeMem, 1);
     this.taskBalancedDataloader = options.taskBalancedDataloader ?? false;
@@ -67,19 +71,25 @@ export class ReplayPlugin extends StrategyPlugin {
   }
 }
 
+/** Salt of the seed `Replay` derives for its buffer from its own. */
+const REPLAY_BUFFER_SALT = 0x5eed;
+
 /** Options of `Replay`: the strategy options plus the memory size. */
 export interface ReplayOptions extends StrategyOptions {
   /** Memory size (default 200). */
   memSize?: number;
 }
 
-/** Experience replay, as Avalanche's `Replay`: `Naive` plus a `ReplayPlugin` of `memSize`. */
+/**
+ * Experience replay, as Avalanche's `Replay`: `Naive` plus a `ReplayPlugin` of `memSize`. Its `seed`
+ * option also seeds the plugin's buffer.
+ */
 export class Replay extends BaseStrategy {
   readonly replayPlugin: ReplayPlugin;
 
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: ReplayOptions = {}) {
     const { memSize, ...rest } = options;
-    const replayPlugin = new ReplayPlugin({ memSize: memSize ?? 200 });
+    const replayPlugin = new ReplayPlugin({ memSize: memSize ?? 200, seed: deriveSeed(rest.seed, REPLAY_BUFFER_SALT) });
     super(model, optimizer, criterion, { ...rest, plugins: [...(rest.plugins ?? []), replayPlugin], evaluator: rest.evaluator ?? defaultEvaluator() });
     this.replayPlugin = replayPlugin;
   }

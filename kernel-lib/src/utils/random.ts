@@ -63,6 +63,17 @@ export function setSeed(seed: number): void {
   globalRandom = new Random(seed);
 }
 
+/**
+ * The seed of a component owned by another (the replay plugin's buffer, owned by a strategy):
+ * derived from the owner's `seed` and a fixed salt per component, so that the two draw different
+ * streams; `null` / `undefined` when the owner has no seed (the component then draws from the
+ * global generator).
+ */
+export function deriveSeed(seed: number | null | undefined, salt: number): number | undefined {
+  if (seed == null) return undefined;
+  return new Random(Math.imul(Math.trunc(seed), 0x9e3779b1) ^ salt).nextSeed();
+}
+
 /** A new generator: seeded by `seed` when given, else by the global generator. */
 export function makeRandom(seed?: number | null): Random {
   return new Random(seed ?? globalRandom.nextSeed());
