@@ -89,9 +89,15 @@ export class EvaluationPlugin implements Evaluator {
     return out;
   }
 
-  /** Frees the tensors the metrics hold (the collected values stay readable). */
+  /** Frees the tensors the metrics hold and closes the loggers' files (the collected values stay readable). */
   dispose(): void {
     for (const m of this.metrics) m.dispose();
+    this.close();
+  }
+
+  /** Closes the files the loggers opened (text, CSV and TensorBoard loggers given a path). */
+  close(): void {
+    for (const logger of this.loggers) logger.close?.();
   }
 
   /** Forgets the collected values and the accuracy matrix. */

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { BaseStrategy } from '../../training/template';
 import type { MetricValue } from '../metricValue';
 import { experienceTask } from '../metricValue';
-import type { StrategyLogger } from './logger';
+import type { OpenedLogTarget, StrategyLogger } from './logger';
 import { openLogTarget } from './logger';
 
 const TRAINING_HEADER = 'training_exp,epoch,training_accuracy,val_accuracy,training_loss,val_loss';
@@ -20,6 +20,7 @@ export class CSVLogger implements StrategyLogger {
   private readonly writeTraining: (text: string) => void;
   private readonly writeEval: (text: string) => void;
   private values = new Map<string, MetricValue>();
+  private readonly targets: OpenedLogTarget[];
 
   /** @param folder where the files go (default `csvlogs`, as Avalanche); created if missing. */
   constructor(folder = 'csvlogs') {
@@ -34,10 +35,15 @@ export class CSVLogger implements StrategyLogger {
       const isNew = !fs.existsSync(file) || fs.statSync(file).size === 0;
       const target = openLogTarget('CSVLogger', file);
       if (isNew) target.write(`${header}\n`);
-      return target.write;
+      return target;
     };
-    this.writeTraining = open('training_results.csv', TRAINING_HEADER);
-    this.writeEval = open('eval_results.csv', EVAL_HEADER);
+    this.targets = [open('training_results.csv', TRAINING_HEADER), open('eval_results.csv', EVAL_HEADER)];
+    [this.writeTraining, this.writeEval] = this.targets.map((t) => t.write);
+  }
+
+  /** Closes the two files. */
+  close(): void {
+    for (const target of this.targets) target.close();
   }
 
   logSingleMetric(value: MetricValue): void {

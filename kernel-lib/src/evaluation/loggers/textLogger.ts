@@ -13,6 +13,7 @@ export class TextLogger implements StrategyLogger {
   protected readonly write: (text: string) => void;
   /** The file written to, when the target is a path. */
   readonly path?: string;
+  private readonly closeTarget: () => void;
   private pending = new Map<string, MetricValue>();
 
   /** @param target a file path (appended to), a file descriptor, or a stream (default: stdout). */
@@ -20,6 +21,12 @@ export class TextLogger implements StrategyLogger {
     const opened = openLogTarget(this.constructor.name, target);
     this.write = opened.write;
     this.path = opened.path;
+    this.closeTarget = opened.close;
+  }
+
+  /** Closes the file opened for a path (a descriptor or stream given by the caller stays open). */
+  close(): void {
+    this.closeTarget();
   }
 
   protected line(text: string): void {

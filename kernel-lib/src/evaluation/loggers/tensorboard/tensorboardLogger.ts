@@ -25,7 +25,7 @@ export class TensorboardLogger implements StrategyLogger {
   readonly logDir: string;
   /** The event file written by this logger. */
   readonly file: string;
-  private readonly fd: number;
+  private fd: number | null;
   private readonly cellSize: number;
 
   constructor(options: TensorboardLoggerOptions | string = {}) {
@@ -43,6 +43,7 @@ export class TensorboardLogger implements StrategyLogger {
   }
 
   private writeEvent(event: EventFields): void {
+    if (this.fd === null) throw new Error(`TensorboardLogger: '${this.file}' was closed by close(); create a new logger to write again`);
     fs.writeSync(this.fd, frameRecord(encodeEvent(event)));
   }
 
@@ -61,8 +62,9 @@ export class TensorboardLogger implements StrategyLogger {
     });
   }
 
-  /** Closes the event file. */
+  /** Closes the event file (idempotent). */
   close(): void {
-    fs.closeSync(this.fd);
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
   }
 }
