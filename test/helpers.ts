@@ -5,6 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AddressInfo } from 'net';
+import { spawnSync } from 'child_process';
+import assert from 'node:assert/strict';
 import { encodeIdx, initBackend } from 'avalanche-ts';
 
 /** Starts the default backend quietly. */
@@ -73,4 +75,54 @@ export async function withEnv<T>(vars: Record<string, string | undefined>, fn: (
       else process.env[k] = v;
     }
   }
+}
+
+/** The repository root (tests run from test-dist/). */
+export const repoRoot = path.resolve(__dirname, '..');
+
+let kernelDir: string | null = null;
+
+/** A Jupyter data folder holding this project's tslab kernel spec, made by the project's own script. */
+export function registerKernel(): string {
+  if (kernelDir) return kernelDir;
+  const dir = tempDir('clnb-jupyter-');
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'register-kernel.js'), '--data-dir', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tslab', 'kernel.json'), 'utf8'));
+  assert.equal(spec.argv[0], path.join(repoRoot, 'node_modules', '.bin', 'tslab'));
+  kernelDir = dir;
+  return dir;
+}
+
+/** What `test/kernel_client.py` reports for one step of a kernel session. */
+export interface KernelStep {
+  status?: 'ok' | 'error' | 'abort' | 'timeout' | null;
+  stdout?: string;
+  stderr?: string;
+  errors?: { ename: string; evalue: string; traceback: string[] }[];
+  results?: string[];
+  executionCount?: number | null;
+  interruptedAt?: number;
+  replyAt?: number;
+  seconds?: number;
+  alive: boolean;
+}
+
+/** One step of a kernel session: a cell (optionally interrupted after some seconds) or a pause. */
+export type KernelSessionStep = { code: string; timeout?: number; interruptAfter?: number } | { sleep: number };
+
+/**
+ * Runs cells in a fresh tslab kernel through a real Jupyter client (`jupyter_client`, driven by
+ * `test/kernel_client.py` under Debian's Python), from the notebooks folder as a notebook would.
+ */
+export function runKernelSession(steps: KernelSessionStep[], env: Record<string, string> = {}): { steps: KernelStep[]; other: { stdout: string; stderr: string } } {
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const r = spawnSync(python, [path.join(repoRoot, 'test', 'kernel_client.py')], {
+    input: JSON.stringify({ kernel: 'tslab', cwd: path.join(repoRoot, 'notebooks'), steps }),
+    encoding: 'utf8',
+    env: { ...process.env, JUPYTER_DATA_DIR: registerKernel(), AVALANCHE_TS_OFFLINE: '1', ...env },
+    timeout: 600_000,
+  });
+  assert.equal(r.status, 0, `kernel_client.py failed (needs python3-jupyter-client, see README):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
 }

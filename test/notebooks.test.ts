@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { registerKernel, tempDir } from './helpers';
 import { decodeEventFile } from './eventFileDecoder';
 
 const root = path.resolve(__dirname, '..');
@@ -43,20 +43,6 @@ function readOutputs(file: string): { text: string; problems: string[]; cells: C
     }
   }
   return { text, problems, cells: nb.cells };
-}
-
-let kernelDir: string | null = null;
-
-/** A Jupyter data folder holding this project's tslab kernel spec, made by the project's own script. */
-function registerKernel(): string {
-  if (kernelDir) return kernelDir;
-  const dir = tempDir('clnb-jupyter-');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'register-kernel.js'), '--data-dir', dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tslab', 'kernel.json'), 'utf8'));
-  assert.equal(spec.argv[0], path.join(root, 'node_modules', '.bin', 'tslab'));
-  kernelDir = dir;
-  return dir;
 }
 
 function execute(notebook: string, env: Record<string, string> = {}): { text: string; problems: string[]; cells: Cell[] } {

@@ -88,7 +88,7 @@ test('a loss term added in beforeBackward is differentiated; async hooks there a
   // d(10000*sum(b))/db = 10000 for each bias: with lr 0.001 every bias moves down by about 10.
   for (let i = 0; i < after.length; i++) assert.ok(after[i] < before[i] - 1, `bias ${i} moved by the penalty`);
   const bad = tutorialStrategy(3, { plugins: [{ async afterForward() {} }] });
-  await assert.rejects(bad.train(b.trainStream[0]), /afterForward hook of a plugin returned a Promise/);
+  await assert.rejects(bad.train(b.trainStream[0]), /afterForward hook of plugins\[0\] returned a Promise/);
 });
 
 test('no tensor leaks across experiences; same seed gives identical metrics; Naive forgets', async () => {

@@ -119,7 +119,35 @@ export function checkBackendName(name: string, source: string): BackendCandidate
   return candidate;
 }
 
+/** Process-wide error events that a backend's runtime may take over. */
+const PROCESS_ERROR_EVENTS: string[] = ['uncaughtException', 'unhandledRejection'];
+
+/**
+ * Runs `start` and removes the process-wide error handlers it installed. The wasm backend's
+ * Emscripten runtime adds handlers that rethrow every uncaught error and unhandled rejection: in a
+ * kernel they would override the kernel's own handlers (which report and carry on) and any error
+ * raised after a cell returned would end the kernel process. Without them a plain script keeps
+ * Node's default (print and exit), which is what the rethrowing handlers did too.
+ */
+async function withoutNewErrorHandlers(start: () => Promise<void>): Promise<void> {
+  const listeners = (event: string) => (process as NodeJS.EventEmitter).listeners(event);
+  const before = new Map(PROCESS_ERROR_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  try {
+    await start();
+  } finally {
+    for (const event of PROCESS_ERROR_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 async function tryCandidate(candidate: BackendCandidate, forced: boolean): Promise<void> {
+  await withoutNewErrorHandlers(() => startCandidate(candidate, forced));
+}
+
+async function startCandidate(candidate: BackendCandidate, forced: boolean): Promise<void> {
   await candidate.load(forced);
   // setBackend returns false (rather than throwing) when the backend fails to initialise, and tfjs
   // logs the factory's error as a warning: keep the console quiet and report the reason ourselves.

@@ -3,5 +3,6 @@ export * from './plugins';
 export * from './optimizers';
 export * from './losses';
 export * from './template';
+export { RunOptions, StrategyInterruptedError, PluginHookError } from './runControl';
 export * from './strategies';
 export * from './replay';

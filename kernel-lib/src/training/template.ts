@@ -16,6 +16,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { STRATEGY_EVENTS, SYNC_EVENTS, StrategyCallbacks, StrategyEvent } from './events';
 import { Criterion } from './losses';
 import { Optimizer } from './optimizers';
+import { ActiveRun, RunOptions, beginRun, hookError, listenForKernelInterrupt, runContext, throwIfInterrupted } from './runControl';
 
 /** A plugin: a class instance or a plain object with any of the event hooks. */
 export type Plugin = StrategyCallbacks<BaseStrategy>;
@@ -26,7 +27,7 @@ export type MetricResult = number | number[][];
 /** The evaluator: a plugin that also returns the last metric values. */
 export interface Evaluator extends Plugin {
   getLastMetrics(): Record<string, MetricResult>;
-  /** Frees the evaluator's tensors. */
+  /** Frees the evaluator's tensors and closes its loggers' files. */
   dispose?(): void;
 }
 
@@ -121,6 +122,8 @@ export class BaseStrategy {
 
   private readonly random: Random;
   private readonly backend?: string;
+  /** The train or eval call in progress (one at a time). */
+  private activeRun: ActiveRun | null = null;
   private readonly iterationCache = new Map<string, tf.Tensor>();
   private lastYield = Date.now();
 
@@ -163,57 +166,123 @@ export class BaseStrategy {
   /**
    * Trains on one experience or a list of them and returns the last metric values.
    * Optimizer state is reset at the start of each experience, as Avalanche does.
+   * One run at a time: calling `train` or `eval` while this strategy runs is an error (await the
+   * first call). `options.signal`, or the kernel's interrupt, stops the run at the next mini-batch.
    */
-  async train(experiences: Experience | Experience[]): Promise<Record<string, MetricResult>> {
-    await initBackend({ backend: this.backend });
-    const list = Array.isArray(experiences) ? experiences : [experiences];
-    if (list.length === 0) throw new Error('train: experiences must not be empty');
-    this.isTraining = true;
-    this.model.train();
-    await this.trigger('beforeTraining');
-    for (const experience of list) {
-      await this.trainExp(experience);
-    }
-    await this.trigger('afterTraining');
-    this.experience = null;
-    this.isTraining = false;
-    return this.evaluator.getLastMetrics();
+  async train(experiences: Experience | Experience[], options: RunOptions = {}): Promise<Record<string, MetricResult>> {
+    const list = this.checkExperiences('train', experiences);
+    return this.exclusive('train', options, async () => {
+      this.isTraining = true;
+      this.model.train();
+      try {
+        await this.trigger('beforeTraining');
+        for (const experience of list) {
+          this.checkInterrupt(() => `before experience ${experience.currentExperience}`);
+          await this.trainExp(experience);
+        }
+        await this.trigger('afterTraining');
+      } finally {
+        // Also after an error or an interruption: the strategy is ready to train or evaluate again.
+        this.experience = null;
+        this.isTraining = false;
+        this.stopTraining = false;
+      }
+      return this.evaluator.getLastMetrics();
+    });
   }
 
   /** Evaluates on every experience of a stream (or one experience) and returns the last metric values. */
-  async eval(stream: Experience | Experience[]): Promise<Record<string, MetricResult>> {
-    await initBackend({ backend: this.backend });
-    const list = Array.isArray(stream) ? stream : [stream];
-    if (list.length === 0) throw new Error('eval: stream must not be empty');
-    const wasTraining = this.isTraining;
-    const previousExperience = this.experience;
-    this.isTraining = false;
-    this.model.eval();
-    this.currentEvalStream = list;
-    await this.trigger('beforeEval');
-    for (const experience of list) {
-      this.experience = experience;
-      await this.trigger('beforeEvalDatasetAdaptation');
-      this.evalDatasetAdaptation();
-      await this.trigger('afterEvalDatasetAdaptation');
-      this.dataloader = this.makeEvalDataloader();
-      await this.trigger('beforeEvalExp');
-      await this.evalEpoch();
-      await this.trigger('afterEvalExp');
+  async eval(stream: Experience | Experience[], options: RunOptions = {}): Promise<Record<string, MetricResult>> {
+    const list = this.checkExperiences('eval', stream);
+    return this.exclusive('eval', options, async () => {
+      // eval may run inside this strategy's own train (a plugin's periodic evaluation): keep its state.
+      const saved = {
+        isTraining: this.isTraining, experience: this.experience, adaptedDataset: this.adaptedDataset, dataloader: this.dataloader,
+        mbatch: this.mbatch, mbOutput: this.mbOutput, loss: this.loss, grads: this.grads, epoch: this.epoch, mbIt: this.mbIt,
+      };
+      this.mbatch = null;
+      this.mbOutput = null;
+      this.loss = null;
+      this.grads = null;
+      this.isTraining = false;
+      this.model.eval();
+      this.currentEvalStream = list;
+      try {
+        await this.trigger('beforeEval');
+        for (const experience of list) {
+          this.checkInterrupt(() => `before experience ${experience.currentExperience}`);
+          this.experience = experience;
+          await this.trigger('beforeEvalDatasetAdaptation');
+          this.evalDatasetAdaptation();
+          await this.trigger('afterEvalDatasetAdaptation');
+          this.dataloader = this.makeEvalDataloader();
+          await this.trigger('beforeEvalExp');
+          await this.evalEpoch();
+          await this.trigger('afterEvalExp');
+        }
+        await this.trigger('afterEval');
+      } finally {
+        this.currentEvalStream = null;
+        Object.assign(this, saved);
+        if (saved.isTraining) this.model.train();
+      }
+      return this.evaluator.getLastMetrics();
+    });
+  }
+
+  /** The experiences of a `train` / `eval` call, with a clear error for anything else. */
+  private checkExperiences(call: string, experiences: Experience | Experience[]): Experience[] {
+    const list = Array.isArray(experiences) ? experiences : [experiences];
+    if (list.length === 0) throw new Error(`${call}: ${call === 'train' ? 'experiences' : 'stream'} must not be empty`);
+    list.forEach((e, i) => {
+      if (e && e.dataset instanceof ClassificationDataset) return;
+      const where = Array.isArray(experiences) ? `${call === 'train' ? 'experiences' : 'stream'}[${i}]` : call === 'train' ? 'experiences' : 'stream';
+      const got = e instanceof ClassificationDataset ? 'a ClassificationDataset (a data set, not an experience)' : describeValue(e);
+      throw new Error(
+        `${call}: ${where} must be an experience of a benchmark stream (e.g. scenario.${call === 'train' ? 'trainStream[0]' : 'testStream'}), got ${got}; ` +
+          'to use a data set of your own, make a benchmark of it with ncBenchmark',
+      );
+    });
+    return list;
+  }
+
+  /**
+   * Runs `body` as this strategy's only run: a second concurrent call is an error, a call nested in
+   * this strategy's own run (a hook calling eval) shares its signal.
+   */
+  private async exclusive<T>(kind: 'train' | 'eval', options: RunOptions, body: () => Promise<T>): Promise<T> {
+    checkKnownOptions(kind, options ?? {}, ['signal']);
+    const outer = this.activeRun;
+    if (outer && runContext.getStore() !== this) {
+      throw new Error(
+        `${kind}: this strategy is already running ${outer.kind} (started by an earlier call that was not awaited, or still running after an interrupt); ` +
+          `\`await\` each train/eval call before starting the next one`,
+      );
     }
-    await this.trigger('afterEval');
-    this.currentEvalStream = null;
-    this.experience = previousExperience;
-    this.isTraining = wasTraining;
-    if (wasTraining) this.model.train();
-    return this.evaluator.getLastMetrics();
+    if (outer && kind === 'train') throw new Error('train: cannot train from inside this strategy\'s own train or eval (a plugin hook called train)');
+    if (outer) return body(); // nested eval: the outer run's signal and guard
+    // Claimed before the first await, so that a call made right after this one sees it.
+    const run = beginRun(kind, options?.signal);
+    this.activeRun = run;
+    try {
+      return await runContext.run(this, async () => {
+        await initBackend({ backend: this.backend });
+        listenForKernelInterrupt(); // after an await: see its comment
+        return body();
+      });
+    } finally {
+      run.end();
+      this.activeRun = null;
+    }
+  }
+
+  /** Throws `StrategyInterruptedError` when the run was interrupted. */
+  private checkInterrupt(where: () => string): void {
+    if (this.activeRun) throwIfInterrupted(this.activeRun, where);
   }
 
   /** Trains on one experience: dataset adaptation, data loader, optimizer reset, epochs. */
   protected async trainExp(experience: Experience): Promise<void> {
-    if (!experience || !(experience.dataset instanceof ClassificationDataset)) {
-      throw new Error('train: each experience must have a dataset (an experience of a benchmark stream)');
-    }
     this.experience = experience;
     this.model.train();
     await this.trigger('beforeTrainDatasetAdaptation');
@@ -246,10 +315,12 @@ export class BaseStrategy {
   }
 
   /**
-   * Frees the tensors the strategy holds: the optimizer state and the evaluator's running sums.
-   * The model is the caller's: dispose it with `model.dispose()`.
+   * Frees the tensors the strategy holds (the optimizer state and the evaluator's running sums) and
+   * closes the files its evaluator's loggers opened. The model is the caller's: dispose it with
+   * `model.dispose()`. An error while the strategy runs (await the run, or interrupt it, first).
    */
   dispose(): void {
+    if (this.activeRun) throw new Error(`dispose: this strategy is still running ${this.activeRun.kind}; await it (or interrupt it) first`);
     this.optimizer.dispose();
     this.evaluator.dispose?.();
   }
@@ -307,6 +378,7 @@ export class BaseStrategy {
     for (const batch of this.dataloader!) {
       this.mbatch = batch;
       try {
+        this.checkInterrupt(() => `after ${this.clock.trainIterations} training iterations (experience ${this.experience?.currentExperience}, epoch ${this.epoch}, mini-batch ${this.mbIt})`);
         await this.trigger('beforeTrainingIteration');
         await this.trigger('beforeForward');
         const { value, grads } = tf.variableGrads(() => {
@@ -343,6 +415,7 @@ export class BaseStrategy {
     for (const batch of this.dataloader!) {
       this.mbatch = batch;
       try {
+        this.checkInterrupt(() => `at mini-batch ${this.mbIt} of experience ${this.experience?.currentExperience}`);
         await this.trigger('beforeEvalIteration');
         await this.trigger('beforeEvalForward');
         this.mbOutput = tf.tidy(() => this.forward());
@@ -360,24 +433,41 @@ export class BaseStrategy {
     }
   }
 
-  /** Fires an event: user plugins in order, then the evaluator. */
+  /** Fires an event: user plugins in order, then the evaluator. A user plugin's error names its hook and the plugin. */
   async trigger(event: StrategyEvent): Promise<void> {
-    for (const plugin of this.plugins) {
-      const hook = plugin[event];
-      if (hook) await hook.call(plugin, this);
+    const plugins = this.plugins;
+    for (let i = 0; i < plugins.length; i++) {
+      const hook = plugins[i][event];
+      if (!hook) continue;
+      try {
+        await hook.call(plugins[i], this);
+      } catch (error) {
+        throw hookError(error, event, pluginName(plugins[i], `plugins[${i}]`));
+      }
     }
+    // The evaluator's errors pass unwrapped: they come from the library's metrics and loggers, or
+    // from the device (a lost GPU surfaces at the metrics' read), and already say what failed.
     const hook = this.evaluator[event];
     if (hook) await hook.call(this.evaluator, this);
   }
 
   /** Fires an event whose hooks run inside the gradient tape and must be synchronous. */
   private triggerSync(event: StrategyEvent): void {
-    for (const plugin of [...this.plugins, this.evaluator]) {
+    const all = [...this.plugins, this.evaluator];
+    for (let i = 0; i < all.length; i++) {
+      const plugin = all[i];
       const hook = plugin[event];
       if (!hook) continue;
-      const result = hook.call(plugin, this) as unknown;
+      const isUserPlugin = i < this.plugins.length;
+      const where = pluginName(plugin, isUserPlugin ? `plugins[${i}]` : 'the evaluator');
+      let result: unknown;
+      try {
+        result = hook.call(plugin, this);
+      } catch (error) {
+        throw isUserPlugin ? hookError(error, event, where) : error;
+      }
       if (result && typeof (result as Promise<void>).then === 'function') {
-        throw new Error(`the ${event} hook of a plugin returned a Promise: hooks of ${SYNC_EVENTS.join(', ')} run inside the gradient tape and must be synchronous`);
+        throw new Error(`the ${event} hook of ${where} returned a Promise: hooks of ${SYNC_EVENTS.join(', ')} run inside the gradient tape and must be synchronous`);
       }
     }
   }
@@ -416,6 +506,20 @@ export class BaseStrategy {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+}
+
+/** How a plugin is named in errors: its class name (unless a plain object) and its position. */
+function pluginName(plugin: object, position: string): string {
+  const name = plugin.constructor?.name;
+  return name && name !== 'Object' ? `${name} (${position})` : position;
+}
+
+/** A short description of a value for error messages. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return `an Array of length ${value.length}`;
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
+  return `${typeof value} ${String(value)}`;
 }
 
 /** The event names, exported for plugin authors. */
