@@ -91,6 +91,76 @@ test('a loss term added in beforeBackward is differentiated; async hooks there a
   await assert.rejects(bad.train(b.trainStream[0]), /afterForward hook of plugins\[0\] returned a Promise/);
 });
 
+test('the loss metric reports the criterion plus the plugins\' terms, as Avalanche\'s (which reads strategy.loss)', async () => {
+  await ready();
+  const b = await bench();
+  const losses: Record<string, number> = {};
+  for (const [name, extra] of [['plain', 0], ['plus5', 5]] as const) {
+    const s = tutorialStrategy(4, { plugins: extra ? [{ beforeBackward(st: BaseStrategy) { st.loss = tf.add(st.loss!, extra) as tf.Scalar; } }] : [] });
+    await s.train(b.trainStream[0]);
+    losses[name] = s.evaluator.getLastMetrics()['Loss_Epoch/train_phase/train_stream/Task000'] as number;
+    s.dispose();
+  }
+  assert.ok(Math.abs(losses.plus5 - losses.plain - 5) < 1e-4, JSON.stringify(losses));
+});
+
+test('gradients a plugin replaces or projects in afterBackward/beforeUpdate are the ones applied; the replaced ones are freed', async () => {
+  await ready();
+  const b = await bench();
+  const zeroing = {
+    beforeUpdate(st: BaseStrategy) {
+      const replaced: tf.NamedTensorMap = {};
+      for (const [k, g] of Object.entries(st.grads!)) replaced[k] = tf.zerosLike(g);
+      st.grads = replaced;
+    },
+  };
+  const halving = { afterBackward(st: BaseStrategy) { for (const k of Object.keys(st.grads!)) st.grads![k] = tf.mul(st.grads![k], 0.5); } };
+  const s = tutorialStrategy(5, { plugins: [zeroing] });
+  const before = s.model.trainableVariables.map((v) => v.dataSync().slice());
+  await s.train(b.trainStream[0]);
+  const tensors = tf.memory().numTensors;
+  await s.train(b.trainStream[1]);
+  assert.equal(tf.memory().numTensors, tensors, 'replaced gradients leak');
+  s.model.trainableVariables.forEach((v, i) => assert.deepEqual(v.dataSync(), before[i], `variable ${i} changed though its gradient was zeroed`));
+  // Halving every gradient in afterBackward equals halving the learning rate (plain SGD).
+  const run = async (lr: number, plugins: object[]) => {
+    const st = new Naive(new SimpleMLP({ seed: 6, dropRate: 0 }), new SGD({ lr }), new CrossEntropyLoss(), { trainMbSize: 500, seed: 6, plugins, evaluator: quietEvaluator() });
+    await st.train(b.trainStream[0]);
+    return st.model.trainableVariables.map((v) => Array.from(v.dataSync()));
+  };
+  const halved = await run(0.1, [halving]);
+  const slower = await run(0.05, []);
+  halved.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(x - slower[i][j]) < 1e-5, `variable ${i}[${j}]: ${x} vs ${slower[i][j]}`)));
+});
+
+test('a trainable variable that never gets a gradient is reported once with a warning', async () => {
+  await ready();
+  const b = await bench();
+  const inner = new SimpleMLP({ seed: 7 });
+  const unused = tf.variable(tf.zeros([3]), true, 'forgotten_head');
+  const model = {
+    get trainableVariables() { return [...inner.trainableVariables, unused]; },
+    get training() { return inner.training; },
+    forward: (x: tf.Tensor) => inner.forward(x),
+    train: () => inner.train(),
+    eval: () => inner.eval(),
+    dispose: () => { inner.dispose(); unused.dispose(); },
+  };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => warnings.push(a.join(' '));
+  try {
+    const s = new Naive(model as never, new SGD({ lr: 0.01 }), new CrossEntropyLoss(), { trainMbSize: 500, evaluator: quietEvaluator() });
+    await s.train(b.trainStream[0]);
+    await s.train(b.trainStream[1]);
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /trainable variable 'forgotten_head' got no gradient in any training iteration so far, so it never trains/);
+  model.dispose();
+});
+
 test('no tensor leaks across experiences; same seed gives identical metrics; Naive forgets', async () => {
   await ready();
   const b = await bench();

@@ -4,7 +4,28 @@
  * forces one. A later backend joins by adding one entry to the list.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
+import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
+
+/**
+ * What the library's code paths need to know about a backend, in one place: the loaders, models,
+ * buffers, metrics and the training loop ask `backendCapabilities()`, never a backend's name.
+ */
+export interface BackendCapabilities {
+  /**
+   * Tensors live in device memory apart from the host: data sets are uploaded once and batches
+   * gathered there, and random masks are drawn there (a host-made tensor costs an upload per step).
+   */
+  deviceMemory: boolean;
+  /** `dataSync()` works (tfjs's webgpu backend in Node cannot read synchronously). */
+  syncReads: boolean;
+  /** The library's fused kernels (`ops/`) are registered for this backend. */
+  fusedKernels: boolean;
+  /** Throws the device errors collected since the last call (validation errors, device loss). */
+  checkErrors?: () => void;
+}
+
+/** Capabilities of a backend the table does not know (e.g. one set up by the user through tfjs). */
+const HOST_BACKEND: BackendCapabilities = { deviceMemory: false, syncReads: true, fusedKernels: false };
 
 /** One way to get a tfjs backend: how to load its package and the name tfjs registers it under. */
 export interface BackendCandidate {
@@ -20,6 +41,8 @@ export interface BackendCandidate {
   details?: () => string;
   /** Why the backend's factory failed, when it knows. */
   failureReason?: () => string | null;
+  /** What the library's code paths may rely on. */
+  capabilities: BackendCapabilities;
 }
 
 /** The backends tried, fastest first. */
@@ -31,6 +54,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     load: () => {
       require('@tensorflow/tfjs-node-gpu');
     },
+    capabilities: HOST_BACKEND,
   },
   {
     name: 'node',
@@ -39,6 +63,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     load: () => {
       require('@tensorflow/tfjs-node');
     },
+    capabilities: HOST_BACKEND,
   },
   {
     name: 'webgpu',
@@ -53,6 +78,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     },
     details: () => webgpuInfo()?.description ?? '',
     failureReason: webgpuFailure,
+    capabilities: { deviceMemory: true, syncReads: false, fusedKernels: true, checkErrors: checkWebGPU },
   },
   {
     name: 'wasm',
@@ -66,12 +92,14 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
       const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
       return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'single-threaded'}`;
     },
+    capabilities: HOST_BACKEND,
   },
   {
     name: 'cpu',
     tfName: 'cpu',
     description: 'tfjs plain JavaScript cpu backend (slow; last resort)',
     load: () => {},
+    capabilities: HOST_BACKEND,
   },
 ];
 
@@ -236,4 +264,26 @@ export function requireBackend(where: string): void {
   const engine = tf.engine() as unknown as { backendInstance?: unknown };
   if (engine.backendInstance != null) return;
   throw new Error(`${where}: no tensor backend started yet: run \`await initBackend()\` first (SplitMNIST, SplitFMNIST and the strategies do it for you)`);
+}
+
+/**
+ * The capabilities of the active tfjs backend (looked up by tfjs's name for it, so that a backend
+ * switched with `tf.setBackend` is described correctly); a backend not in the table is treated as a
+ * host backend.
+ */
+export function backendCapabilities(): BackendCapabilities {
+  const active = tf.getBackend();
+  if (cachedFor !== active) {
+    cached = BACKEND_CANDIDATES.find((c) => c.tfName === active)?.capabilities ?? HOST_BACKEND;
+    cachedFor = active;
+  }
+  return cached;
+}
+
+let cachedFor: string | undefined;
+let cached: BackendCapabilities = HOST_BACKEND;
+
+/** Throws the errors the active device collected (a GPU validation error or a lost device), if any. */
+export function checkBackendErrors(): void {
+  backendCapabilities().checkErrors?.();
 }

@@ -5,11 +5,8 @@
  * wasm heap.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend } from '../backend/backends';
+import { backendCapabilities } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
-
-/** Backends whose batches are gathered from device-resident data. */
-export const RESIDENT_BACKENDS = ['webgpu'];
 
 const resident = new WeakMap<ClassificationDataset, tf.Tensor2D>();
 // A data set no longer referenced frees its device copy.
@@ -17,10 +14,9 @@ const release = new FinalizationRegistry<tf.Tensor2D>((t) => {
   if (!t.isDisposed) t.dispose();
 });
 
-/** True when batches should be gathered on the device. */
+/** True when batches should be gathered on the device (a backend with its own device memory). */
 export function useResidentData(): boolean {
-  const b = currentBackend();
-  return b !== null && RESIDENT_BACKENDS.includes(b.name) && tf.getBackend() === b.tfName;
+  return backendCapabilities().deviceMemory;
 }
 
 /** The data set's normalised inputs `[n, sampleSize]` on the device (uploaded on first use). */

@@ -1,6 +1,6 @@
 /** `SimpleMLP`, Avalanche's multi-layer perceptron: (Linear, ReLU, Dropout) x hiddenLayers, then a Linear classifier. */
 import * as tf from '@tensorflow/tfjs';
-import { useResidentData } from '../loaders/residentData';
+import { backendCapabilities } from '../backend/backends';
 import { bernoulliMaskPool, maskWindow } from '../ops/fusedOps';
 import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
@@ -140,7 +140,7 @@ export class SimpleMLP implements CLModel {
    */
   private dropout(h: tf.Tensor): tf.Tensor {
     const keep = 1 - this.dropRate;
-    if (useResidentData()) {
+    if (backendCapabilities().deviceMemory) {
       const pool = this.maskPool(h.size);
       return maskWindow(h, pool, this.dropoutRandom.int(pool.size - h.size + 1));
     }

@@ -6,6 +6,7 @@
  * compare.
  */
 import * as tf from '@tensorflow/tfjs';
+import { backendCapabilities } from '../backend/backends';
 import { FUSED_KERNELS, WEIGHTED_SUM_MAX, registerFusedKernels } from './webgpuPrograms';
 
 export { WEIGHTED_SUM_MAX };
@@ -18,9 +19,9 @@ export function setFusedOps(on: boolean): void {
   enabled = on;
 }
 
-/** True when the fused kernels run: they are on and the active backend is webgpu. */
+/** True when the fused kernels run: they are on and the active backend has them (webgpu). */
 export function fusedOpsActive(): boolean {
-  if (!enabled || tf.getBackend() !== 'webgpu') return false;
+  if (!enabled || !backendCapabilities().fusedKernels) return false;
   registerFusedKernels();
   return true;
 }

@@ -3,15 +3,13 @@
  * samples, best first; the buffer keeps the first `maxSize`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { backendCapabilities } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
 import { gatherMiniBatch, disposeMiniBatch } from '../loaders/miniBatch';
 import type { CLModel } from '../models/model';
 import { Random, makeRandom } from '../utils/random';
 import { MaybePromise, andFinally, andThen, forEachInOrder } from '../utils/maybePromise';
 import type { BufferState } from './exemplarsBuffer';
-
-/** Backends without synchronous device reads in Node (tfjs's needs OffscreenCanvas there). */
-const ASYNC_READ_BACKENDS = ['webgpu'];
 
 /** Orders candidate exemplars, best first. */
 export interface ExemplarsSelectionStrategy {
@@ -58,7 +56,7 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
 
   /** Features of every sample, in eval mode, as one flat array `[n * dim]`. */
   protected computeFeatures(data: ClassificationDataset, batchSize: number): MaybePromise<{ features: Float32Array; dim: number }> {
-    const syncReads = !ASYNC_READ_BACKENDS.includes(tf.getBackend());
+    const syncReads = backendCapabilities().syncReads;
     const wasTraining = this.model.training;
     this.model.eval();
     const order = Int32Array.from({ length: data.length }, (_, i) => i);

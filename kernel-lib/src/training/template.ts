@@ -4,8 +4,7 @@
  * `adaptedDataset`, `dataloader`, `mbatch`, `mbOutput`, `loss`, ...).
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../backend/backends';
-import { checkWebGPU } from '../backend/webgpu';
+import { checkBackendErrors, initBackend } from '../backend/backends';
 import type { Experience } from '../benchmarks/ncBenchmark';
 import { ClassificationDataset } from '../data/dataset';
 import { DataLoader, MiniBatchSource } from '../loaders/dataLoader';
@@ -103,9 +102,18 @@ export class BaseStrategy {
   mbatch: MiniBatch | null = null;
   /** The model's output on the mini-batch (valid until the end of the iteration). */
   mbOutput: tf.Tensor | null = null;
-  /** The loss of the mini-batch (valid until the end of the iteration). */
+  /**
+   * The loss of the mini-batch (valid until the end of the iteration). Set by the criterion before
+   * `beforeBackward`, where plugins add their terms (`strategy.loss = tf.add(strategy.loss, term)`,
+   * Avalanche's `strategy.loss += term`); the gradients and the loss metrics use the sum, as in
+   * Avalanche. It is null in `afterForward`.
+   */
   loss: tf.Scalar | null = null;
-  /** The gradients of the last backward pass, by variable name (valid until the end of the iteration). */
+  /**
+   * The gradients of the last backward pass, by variable name (valid until the end of the iteration).
+   * A plugin may replace the map or its entries in `afterBackward` / `beforeUpdate` (projection,
+   * clipping): the optimizer applies what is here; the replaced tensors are freed with the iteration.
+   */
   grads: tf.NamedTensorMap | null = null;
   /** True while training, false while evaluating. */
   isTraining = false;
@@ -122,6 +130,11 @@ export class BaseStrategy {
 
   private readonly random: Random;
   private readonly backend?: string;
+  /** The gradients the backward pass computed (freed with the iteration even when a plugin replaced them). */
+  private computedGrads: tf.Tensor[] = [];
+  /** Names of the variables that got a gradient in some iteration so far, and those already warned about. */
+  private readonly gradientSeen = new Set<string>();
+  private readonly gradientWarned = new Set<string>();
   /** The train or eval call in progress (one at a time). */
   private activeRun: ActiveRun | null = null;
   private readonly iterationCache = new Map<string, tf.Tensor>();
@@ -301,6 +314,7 @@ export class BaseStrategy {
     }
     this.clock.trainExpCounter += 1;
     this.lastTrainedExperience = experience.currentExperience;
+    this.warnUntrainedVariables();
     await this.trigger('afterTrainingExp');
   }
 
@@ -391,9 +405,14 @@ export class BaseStrategy {
         }, variables);
         this.loss = value;
         this.grads = grads;
+        this.computedGrads = Object.values(grads);
         await this.trigger('afterBackward');
         await this.trigger('beforeUpdate');
-        this.optimizer.step(variables, grads);
+        // The gradients plugins left in strategy.grads (projected, clipped or replaced) are the ones applied.
+        const applied = this.grads;
+        if (!applied || typeof applied !== 'object') throw new Error(`strategy.grads must be a map of variable name to gradient tensor, got ${applied}`);
+        for (const name in applied) this.gradientSeen.add(name);
+        this.optimizer.step(variables, applied);
         await this.trigger('afterUpdate');
         this.clock.trainIterations += 1;
         this.clock.trainEpochIterations += 1;
@@ -403,7 +422,7 @@ export class BaseStrategy {
         this.endIteration();
       }
       this.mbIt += 1;
-      checkWebGPU(); // a GPU error or device loss becomes an error here, not zeros or a hang
+      checkBackendErrors(); // a GPU error or device loss becomes an error here, not zeros or a hang
       await this.maybeYield();
       if (this.stopTraining) break;
     }
@@ -428,7 +447,7 @@ export class BaseStrategy {
         this.endIteration();
       }
       this.mbIt += 1;
-      checkWebGPU();
+      checkBackendErrors();
       await this.maybeYield();
     }
   }
@@ -472,6 +491,22 @@ export class BaseStrategy {
     }
   }
 
+  /**
+   * Warns once per variable that no iteration so far gave a gradient: it never trains (it is not
+   * used by `forward`, or a plugin dropped its gradient). A multi-head model's heads each get theirs
+   * in their own experience, so they are not reported.
+   */
+  private warnUntrainedVariables(): void {
+    for (const v of this.model.trainableVariables) {
+      if (this.gradientSeen.has(v.name) || this.gradientWarned.has(v.name)) continue;
+      this.gradientWarned.add(v.name);
+      console.warn(
+        `avalanche-ts: trainable variable '${v.name}' got no gradient in any training iteration so far, so it never trains: ` +
+          'is it used by the model\'s forward? (to freeze it, leave it out of trainableVariables)',
+      );
+    }
+  }
+
   /** Checks (on the host copy) that the targets fit the model's outputs. */
   private checkTargets(): void {
     const targets = this.mbatch?.targetsHost;
@@ -490,7 +525,10 @@ export class BaseStrategy {
     for (const t of this.iterationCache.values()) t.dispose();
     this.iterationCache.clear();
     disposeMiniBatch(this.mbatch);
+    // Both the computed gradients and any a plugin put in their place (disposing twice is harmless).
     if (this.grads) tf.dispose(this.grads);
+    tf.dispose(this.computedGrads);
+    this.computedGrads = [];
     tf.dispose([this.mbOutput, this.loss].filter((t): t is tf.Tensor => t != null));
     this.mbatch = null;
     this.mbOutput = null;
