@@ -9,7 +9,8 @@
  * also with our fused kernels turned off, and the GPU dispatches per step), --device gpu|software|null
  * (webgpu's device, as AVALANCHE_TS_WEBGPU: `null` is Dawn's null device, which runs nothing, so its
  * figures are what issuing the kernels costs this host: the ceiling a GPU behind it could reach),
- * --repeats N, --only tutorial (just the backend figures).
+ * --repeats N, --only tutorial (just the backend figures), --only strategies (the tutorial figures and
+ * the strategies' step times).
  */
 const path = require('path');
 const lib = require(path.join(__dirname, '..', 'kernel-lib'));
@@ -323,6 +324,67 @@ async function backendFigures(benchmark, repeats) {
   return { ...rates, loop, dispatches: await dispatchesPerStep(benchmark) };
 }
 
+/**
+ * Step time of each regularization strategy against Naive's on the tutorial's model and batch
+ * (SimpleMLP, SGD lr 0.001 momentum 0.9, batch 500): the training iterations of experiences 1-4,
+ * where every penalty is active (the importance passes after each experience are not steps).
+ */
+async function strategiesBench(benchmark, repeats) {
+  console.log('');
+  console.log('strategies: training step time on the tutorial model (batch 500), experiences 1-4, vs Naive');
+  const make = {
+    Naive: (m, o, opts) => new lib.Naive(m, o, new lib.CrossEntropyLoss(), opts),
+    EWC: (m, o, opts) => new lib.EWC(m, o, new lib.CrossEntropyLoss(), { ...opts, ewcLambda: 1000 }),
+    SI: (m, o, opts) => new lib.SynapticIntelligence(m, o, new lib.CrossEntropyLoss(), { ...opts, siLambda: 1, eps: 0.1 }),
+    MAS: (m, o, opts) => new lib.MAS(m, o, new lib.CrossEntropyLoss(), { ...opts, lambdaReg: 1 }),
+    LwF: (m, o, opts) => new lib.LwF(m, o, new lib.CrossEntropyLoss(), { ...opts, alpha: 1, temperature: 2 }),
+    LFL: (m, o, opts) => new lib.LFL(m, o, new lib.CrossEntropyLoss(), { ...opts, lambdaE: 1 }),
+  };
+  const targets = { EWC: 1.3, SI: 1.5, MAS: 1.3, LwF: 2, LFL: 2 };
+  const stepMs = {};
+  for (const [name, build] of Object.entries(make)) {
+    const times = [];
+    for (let r = 0; r < repeats; r++) {
+      let start = 0;
+      let total = 0;
+      let steps = 0;
+      let timing = false;
+      const clock = {
+        beforeTrainingIteration() { if (timing) start = process.hrtime.bigint(); },
+        afterTrainingIteration() { if (timing) { total += Number(process.hrtime.bigint() - start) / 1e6; steps += 1; } },
+      };
+      const model = new lib.SimpleMLP({ numClasses: 10, seed: r });
+      const s = build(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), { trainMbSize: 500, evalMbSize: 1000, seed: r, evaluator: quietEvaluator(), plugins: [clock] });
+      for (const [i, exp] of benchmark.trainStream.entries()) {
+        timing = i > 0;
+        await s.train(exp);
+      }
+      times.push(total / steps);
+      s.dispose();
+      model.dispose();
+    }
+    stepMs[name] = median(times);
+  }
+  for (const [name, ms] of Object.entries(stepMs)) {
+    const ratio = ms / stepMs.Naive;
+    const target = targets[name] ? `   target <= ${targets[name]}x` : '';
+    console.log(`  ${name.padEnd(6)} ${ms.toFixed(1).padStart(7)} ms per step   ${ratio.toFixed(2)}x Naive${target}`);
+  }
+  // SimpleCNN (tfjs convolutions with our gradients): its cost next to the MLP's.
+  const cnnRates = [];
+  const mlpRates = [];
+  for (let r = 0; r < Math.min(repeats, 2); r++) {
+    for (const [rates, model] of [[cnnRates, new lib.SimpleCNN({ seed: r })], [mlpRates, new lib.SimpleMLP({ seed: r })]]) {
+      const s = new lib.Naive(model, new lib.SGD({ lr: 0.01, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 128, seed: r, evaluator: quietEvaluator() });
+      const exp = benchmark.trainStream[0];
+      rates.push(exp.dataset.length / (await timeIt(() => s.train(exp))));
+      s.dispose();
+      model.dispose();
+    }
+  }
+  console.log(`  SimpleCNN training (batch 128): ${Math.round(median(cnnRates)).toLocaleString('en-US')} samples/s; SimpleMLP at the same batch: ${Math.round(median(mlpRates)).toLocaleString('en-US')} samples/s`);
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const target = option('backend', undefined);
@@ -372,6 +434,7 @@ async function main() {
   if (rows.length > 2) {
     console.log(`ratio fused kernels / plain tfjs ops (${rows[1].info.name}): training ${(rows[1].train / rows[2].train).toFixed(2)}x, evaluation ${(rows[1].eval / rows[2].eval).toFixed(2)}x, whole loop ${(rows[2].loop.seconds / rows[1].loop.seconds).toFixed(2)}x faster`);
   }
+  if (only === 'all' || only === 'strategies') await strategiesBench(benchmark, repeats);
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);
     await displayBench(benchmark, repeats);

@@ -40,15 +40,19 @@ test('SplitMNIST: seed fixes the class order; shuffle false and fixedClassOrder'
   assert.deepEqual(fixed.trainStream.map((e) => e.classesInThisExperience), [[5, 6, 7, 8, 9], [0, 1, 2, 3, 4]]);
 });
 
-test('SplitMNIST(5, { returnTaskId: true }): task label = experience index, classes kept', async () => {
+test('SplitMNIST(5, { returnTaskId: true }): task label = experience index, classes relabelled from 0 in each experience (Avalanche 0.1)', async () => {
   const b = await SplitMNIST(5, { returnTaskId: true, shuffle: false, ...quiet });
   b.trainStream.forEach((e, i) => {
     assert.equal(e.taskLabel, i);
     assert.deepEqual(e.taskLabels, [i]);
     assert.ok(e.dataset.taskLabels.every((t) => t === i));
-    assert.deepEqual(e.classesInThisExperience, [2 * i, 2 * i + 1]);
+    assert.deepEqual(e.classesInThisExperience, [0, 1]);
+    assert.deepEqual(b.originalClassesInExp[i], [2 * i, 2 * i + 1]);
+    assert.ok(e.dataset.targets.every((t) => t === 0 || t === 1));
   });
   assert.ok(b.testStream[3].dataset.taskLabels.every((t) => t === 3));
+  const kept = await SplitMNIST(5, { returnTaskId: true, shuffle: false, classIdsFromZeroInEachExp: false, ...quiet });
+  assert.deepEqual(kept.trainStream[2].classesInThisExperience, [4, 5]);
 });
 
 test('SplitMNIST: class id remapping options', async () => {

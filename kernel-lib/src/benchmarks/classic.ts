@@ -18,7 +18,7 @@ export interface SplitOptions {
   fixedClassOrder?: number[] | null;
   /** Shuffle the class order (default true). */
   shuffle?: boolean;
-  /** Remap the classes of each experience to 0..k-1 (default false). */
+  /** Remap the classes of each experience to 0..k-1 (default: true with `returnTaskId`, as Avalanche 0.1; else false). */
   classIdsFromZeroInEachExp?: boolean;
   /** Remap the classes to 0..9 in class order (default false). */
   classIdsFromZeroFromFirstExp?: boolean;
@@ -62,7 +62,9 @@ function buildSplit(raw: RawDataset, options: SplitOptions, normalization: Norma
       seed: options.seed,
       fixedClassOrder: options.fixedClassOrder,
       shuffle: options.shuffle,
-      classIdsFromZeroInEachExp: options.classIdsFromZeroInEachExp,
+      // Avalanche 0.1's SplitMNIST relabels from 0 in each experience when it returns task labels
+      // (each task then has its own small head in a multi-head model).
+      classIdsFromZeroInEachExp: options.classIdsFromZeroInEachExp ?? (Boolean(options.returnTaskId) && !options.classIdsFromZeroFromFirstExp),
       classIdsFromZeroFromFirstExp: options.classIdsFromZeroFromFirstExp,
     },
     { classNames: raw.classNames, dataSource: raw.source },

@@ -1,2 +1,4 @@
 export * from './ncBenchmark';
 export * from './classic';
+export * from './datasetBenchmark';
+export * from './transformed';

@@ -11,7 +11,7 @@ export interface Experience {
   /** The stream this experience belongs to. */
   readonly originStream: ExperienceStream;
   /** The benchmark it belongs to. */
-  readonly benchmark: NCBenchmark;
+  readonly benchmark: Benchmark;
   /** Index of this experience in its stream. */
   readonly currentExperience: number;
   /** Class ids of this experience, ascending. */
@@ -33,6 +33,29 @@ export interface Experience {
 /** A stream of experiences: an array with the stream's name ('train' or 'test'). */
 export type ExperienceStream = Experience[] & { readonly name: string };
 
+/** What every benchmark has (Avalanche's scenario): a train and a test stream of aligned experiences. */
+export interface Benchmark {
+  readonly trainStream: ExperienceStream;
+  readonly testStream: ExperienceStream;
+  /** Number of classes over all experiences. */
+  readonly nClasses: number;
+  /** Class ids (after remapping) of each experience, ascending. */
+  readonly classesInExp: number[][];
+  /** Names of the original classes, when known. */
+  readonly classNames: string[];
+  /** Where the data came from (e.g. 'bundled', 'folder'). */
+  readonly dataSource: string;
+  /** Number of experiences. */
+  readonly nExperiences: number;
+}
+
+/** An empty stream named `name` ('train' or 'test'). */
+export function newStream(name: string): ExperienceStream {
+  const stream = [] as unknown as ExperienceStream;
+  Object.defineProperty(stream, 'name', { value: name, enumerable: false });
+  return stream;
+}
+
 /** Options of `ncBenchmark` (the names of Avalanche's `nc_benchmark`, in camelCase). */
 export interface NCBenchmarkOptions {
   /** Number of experiences; must divide the number of classes. */
@@ -52,7 +75,7 @@ export interface NCBenchmarkOptions {
 }
 
 /** A class-incremental benchmark with a train and a test stream. */
-export class NCBenchmark {
+export class NCBenchmark implements Benchmark {
   /** Experiences of training data. */
   readonly trainStream: ExperienceStream;
   /** Experiences of test data (same classes as the train experience of the same index). */
@@ -149,8 +172,7 @@ export class NCBenchmark {
       const e = c < expOfClass.length ? expOfClass[c] : -1;
       if (e >= 0) members[e].push(i);
     }
-    const stream = [] as unknown as ExperienceStream;
-    Object.defineProperty(stream, 'name', { value: name, enumerable: false });
+    const stream = newStream(name);
     for (let e = 0; e < n; e++) {
       const subset = data.subset(members[e]);
       const targets = subset.targets.map((c) => remap[c]);

@@ -9,6 +9,7 @@ import { requireBackend } from '../backend/backends';
 import { columnSum, matMulTransposed, reluGrad } from '../ops/fusedOps';
 import { Random } from '../utils/random';
 import { checkInteger } from '../utils/validate';
+import { Layer, checkParameterShape } from './module';
 
 /** Activation fused into a `Linear` layer. */
 export type LinearActivation = 'linear' | 'relu';
@@ -31,7 +32,7 @@ export interface LinearOptions {
 let nextLayerId = 0;
 
 /** A dense layer with hand-written gradients and lazy variables (created at first use). */
-export class Linear {
+export class Linear implements Layer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly activation: LinearActivation;
@@ -76,6 +77,38 @@ export class Linear {
       this.initial = null;
     }
     return [this.vars.w, this.vars.b];
+  }
+
+  /** `weight` `[in, out]` and `bias` `[out]`. */
+  namedParameters(): [string, tf.Variable][] {
+    const [w, b] = this.variables;
+    return [['weight', w], ['bias', b]];
+  }
+
+  /** Copies `weight` `[in, out]` and `bias` `[out]` into the layer. */
+  loadParameters(values: Record<string, tf.Tensor>): void {
+    const w = checkParameterShape(`${this.name}.weight`, values.weight, [this.inFeatures, this.outFeatures]);
+    const b = checkParameterShape(`${this.name}.bias`, values.bias, [this.outFeatures]);
+    const [wv, bv] = this.variables;
+    wv.assign(w);
+    bv.assign(b);
+  }
+
+  /**
+   * A layer with more outputs whose first `outFeatures` columns are this layer's (the new ones
+   * initialised as PyTorch's), as Avalanche's `IncrementalClassifier` grows. This layer is unchanged.
+   */
+  widened(outFeatures: number, random: Random): Linear {
+    if (outFeatures < this.outFeatures) throw new Error(`widened: outFeatures (${outFeatures}) must be >= the current ${this.outFeatures}`);
+    const wider = new Linear({ inFeatures: this.inFeatures, outFeatures, activation: this.activation, inputGradient: this.inputGradient, name: this.name }, random);
+    const [w, b] = this.variables;
+    const [nw, nb] = wider.variables;
+    tf.tidy(() => {
+      const extra = outFeatures - this.outFeatures;
+      nw.assign(tf.concat([w, tf.slice(nw, [0, this.outFeatures], [this.inFeatures, extra])], 1));
+      nb.assign(tf.concat([b, tf.slice(nb, [this.outFeatures], [extra])]));
+    });
+    return wider;
   }
 
   /** `act(x W + b)` for `x` of shape `[B, in]`. */

@@ -1,1 +1,2 @@
 export { setFusedOps, fusedOpsActive } from './fusedOps';
+export { selectColumns, selectRows } from './select';

@@ -49,6 +49,18 @@ export interface StrategyOptions {
   seed?: number | null;
   /** Force a tensor backend (see `initBackend`). */
   backend?: string;
+  /**
+   * Periodic evaluation of `train`'s `evalStreams` (Avalanche's `eval_every`): -1 never (default), 0
+   * after each experience, k > 0 after every k-th epoch and after the last; when >= 0 also once
+   * before training.
+   */
+  evalEvery?: number;
+}
+
+/** Options of `train`: a signal, and the streams evaluated periodically. */
+export interface TrainOptions extends RunOptions {
+  /** Streams evaluated during training when `evalEvery` >= 0 (default: the experiences being trained on). */
+  evalStreams?: (Experience | Experience[])[];
 }
 
 /** Counters of the training progress, as Avalanche's `clock`. */
@@ -67,7 +79,7 @@ export interface StrategyClock {
   totalIterations: number;
 }
 
-const STRATEGY_OPTIONS = ['trainMbSize', 'trainEpochs', 'evalMbSize', 'evaluator', 'plugins', 'seed', 'backend'];
+const STRATEGY_OPTIONS = ['trainMbSize', 'trainEpochs', 'evalMbSize', 'evaluator', 'plugins', 'seed', 'backend', 'evalEvery'];
 const YIELD_EVERY_MS = 50;
 
 /** Avalanche's base training template, on tfjs. Subclass it or use `Naive`. */
@@ -123,8 +135,14 @@ export class BaseStrategy {
   epoch = 0;
   /** Index of the current iteration in the epoch. */
   mbIt = 0;
-  /** Set to true by a plugin to end the current epoch early. */
+  /**
+   * Set to true by a plugin to stop training on the current experience (Avalanche's
+   * `stop_training()`): the epoch ends after the current iteration, or before it starts when set in
+   * `beforeTrainingEpoch`, and no further epoch of this experience runs.
+   */
   stopTraining = false;
+  /** Evaluate `evalStreams` during training: -1 never (default), 0 after each experience, k after every k epochs (and once before training when >= 0). */
+  evalEvery: number;
   /** Index of the last experience trained on (null before any training). */
   lastTrainedExperience: number | null = null;
 
@@ -135,6 +153,8 @@ export class BaseStrategy {
   /** Names of the variables that got a gradient in some iteration so far, and those already warned about. */
   private readonly gradientSeen = new Set<string>();
   private readonly gradientWarned = new Set<string>();
+  /** The streams `train` evaluates periodically (its `evalStreams`). */
+  private periodicEvalStreams: Experience[][] = [];
   /** The train or eval call in progress (one at a time). */
   private activeRun: ActiveRun | null = null;
   private readonly iterationCache = new Map<string, tf.Tensor>();
@@ -153,6 +173,7 @@ export class BaseStrategy {
     this.trainMbSize = checkInteger('trainMbSize', options.trainMbSize ?? 1, 1);
     this.trainEpochs = checkInteger('trainEpochs', options.trainEpochs ?? 1, 1);
     this.evalMbSize = checkInteger('evalMbSize', options.evalMbSize ?? 1, 1);
+    this.evalEvery = checkInteger('evalEvery', options.evalEvery ?? -1, -1);
     this.plugins = [...(options.plugins ?? [])];
     this.plugins.forEach((p, i) => {
       if (p == null || typeof p !== 'object') throw new Error(`plugins[${i}] must be an object with event hooks, got ${p}`);
@@ -182,13 +203,18 @@ export class BaseStrategy {
    * One run at a time: calling `train` or `eval` while this strategy runs is an error (await the
    * first call). `options.signal`, or the kernel's interrupt, stops the run at the next mini-batch.
    */
-  async train(experiences: Experience | Experience[], options: RunOptions = {}): Promise<Record<string, MetricResult>> {
+  async train(experiences: Experience | Experience[], options: TrainOptions = {}): Promise<Record<string, MetricResult>> {
     const list = this.checkExperiences('train', experiences);
-    return this.exclusive('train', options, async () => {
+    const { evalStreams, ...runOptions } = options ?? {};
+    const streams = (evalStreams ?? [list]).map((s, i) => this.checkExperiences(`train: evalStreams[${i}]`, s as Experience | Experience[]));
+    return this.exclusive('train', runOptions, async () => {
       this.isTraining = true;
       this.model.train();
+      this.stopTraining = false;
+      this.periodicEvalStreams = streams;
       try {
         await this.trigger('beforeTraining');
+        if (this.evalEvery >= 0) await this.periodicEval();
         for (const experience of list) {
           this.checkInterrupt(() => `before experience ${experience.currentExperience}`);
           await this.trainExp(experience);
@@ -229,6 +255,7 @@ export class BaseStrategy {
           this.evalDatasetAdaptation();
           await this.trigger('afterEvalDatasetAdaptation');
           this.dataloader = this.makeEvalDataloader();
+          this.modelAdaptation();
           await this.trigger('beforeEvalExp');
           await this.evalEpoch();
           await this.trigger('afterEvalExp');
@@ -264,7 +291,7 @@ export class BaseStrategy {
    * this strategy's own run (a hook calling eval) shares its signal.
    */
   private async exclusive<T>(kind: 'train' | 'eval', options: RunOptions, body: () => Promise<T>): Promise<T> {
-    checkKnownOptions(kind, options ?? {}, ['signal']);
+    checkKnownOptions(kind, options ?? {}, kind === 'train' ? ['signal', 'evalStreams'] : ['signal']);
     const outer = this.activeRun;
     if (outer && runContext.getStore() !== this) {
       throw new Error(
@@ -302,16 +329,24 @@ export class BaseStrategy {
     this.trainDatasetAdaptation();
     await this.trigger('afterTrainDatasetAdaptation');
     this.dataloader = this.makeTrainDataloader();
+    this.modelAdaptation();
     this.makeOptimizer();
     await this.trigger('beforeTrainingExp');
     this.clock.trainExpEpochs = 0;
+    let evaluatedLast = false;
     for (this.epoch = 0; this.epoch < this.trainEpochs; this.epoch++) {
       await this.trigger('beforeTrainingEpoch');
+      if (this.stopTraining) break; // e.g. early stopping, before this epoch
       await this.trainingEpoch();
       this.clock.trainExpEpochs += 1;
       this.clock.trainEpochs += 1;
       await this.trigger('afterTrainingEpoch');
+      evaluatedLast = this.evalEvery > 0 && (this.epoch + 1) % this.evalEvery === 0;
+      if (evaluatedLast) await this.periodicEval();
+      if (this.stopTraining) break;
     }
+    this.stopTraining = false;
+    if (this.evalEvery >= 0 && !evaluatedLast) await this.periodicEval();
     this.clock.trainExpCounter += 1;
     this.lastTrainedExperience = experience.currentExperience;
     this.warnUntrainedVariables();
@@ -329,12 +364,13 @@ export class BaseStrategy {
   }
 
   /**
-   * Frees the tensors the strategy holds (the optimizer state and the evaluator's running sums) and
-   * closes the files its evaluator's loggers opened. The model is the caller's: dispose it with
+   * Frees the tensors the strategy holds (the optimizer state, its plugins' state through their
+   * `dispose()`, and the evaluator's running sums) and closes the files its evaluator's loggers opened. The model is the caller's: dispose it with
    * `model.dispose()`. An error while the strategy runs (await the run, or interrupt it, first).
    */
   dispose(): void {
     if (this.activeRun) throw new Error(`dispose: this strategy is still running ${this.activeRun.kind}; await it (or interrupt it) first`);
+    for (const plugin of this.plugins) (plugin as { dispose?: () => void }).dispose?.();
     this.optimizer.dispose();
     this.evaluator.dispose?.();
   }
@@ -367,14 +403,22 @@ export class BaseStrategy {
     return new DataLoader(this.adaptedDataset!, { batchSize: this.evalMbSize, shuffle: false });
   }
 
+  /**
+   * Adapts a dynamic model to the experience's data (a head for a new task, outputs for new classes)
+   * before it is trained on or evaluated, as Avalanche's `model_adaptation`.
+   */
+  modelAdaptation(): void {
+    this.model.adaptation?.(this.experience!.dataset);
+  }
+
   /** Resets the optimizer state at the start of each experience, as Avalanche. */
   makeOptimizer(): void {
     this.optimizer.reset();
   }
 
-  /** The model's output on the current mini-batch. */
+  /** The model's output on the current mini-batch; multi-head models get each sample's task label (Avalanche's `avalanche_forward`). */
   forward(): tf.Tensor {
-    return this.model.forward(this.mbX);
+    return this.model.forward(this.mbX, this.mbatch!.taskLabelsHost ?? this.mbTaskId);
   }
 
   /** The criterion applied to the current output and targets. */
@@ -383,10 +427,23 @@ export class BaseStrategy {
     return typeof fn === 'function' ? fn(this.mbOutput!, this.mbY) : fn.forward(this.mbOutput!, this.mbY);
   }
 
+  /** Evaluates `evalStreams` inside training (`evalEvery`), restoring the training state afterwards. */
+  protected async periodicEval(): Promise<void> {
+    for (const stream of this.periodicEvalStreams) await this.eval(stream);
+  }
+
+  /**
+   * Lets the event loop run now and then and stops here if the run was interrupted: for plugins with
+   * long loops of their own (an importance pass over the data).
+   */
+  async keepAlive(): Promise<void> {
+    this.checkInterrupt(() => `in a plugin's pass over the data (experience ${this.experience?.currentExperience})`);
+    await this.maybeYield();
+  }
+
   /** One epoch over `dataloader`. */
   protected async trainingEpoch(): Promise<void> {
     this.clock.trainEpochIterations = 0;
-    this.stopTraining = false;
     this.mbIt = 0;
     const variables = this.model.trainableVariables;
     for (const batch of this.dataloader!) {

@@ -1,14 +1,10 @@
-/** Replay (rehearsal): `ReplayPlugin` and the `Replay` strategy, as Avalanche's. */
-import { defaultEvaluator } from '../evaluation/evaluationPlugin';
-import { ReplayDataLoader } from '../loaders/balancedLoaders';
-import { CLModel } from '../models/model';
-import { ExperienceBalancedBuffer } from '../storage/balanced';
-import { ExemplarsBuffer, checkBufferSize } from '../storage/exemplarsBuffer';
-import { deriveSeed } from '../utils/random';
-import { checkInteger, checkKnownOptions } from '../utils/validate';
-import { Optimizer } from './optimizers';
-import { StrategyPlugin } from './plugins';
-import { BaseStrategy, CriterionLike, StrategyOptions } from './template';
+/** Replay (rehearsal): `ReplayPlugin`, as Avalanche's (the `Replay` strategy wraps it). */
+import { ReplayDataLoader } from '../../loaders/balancedLoaders';
+import { ExperienceBalancedBuffer } from '../../storage/balanced';
+import { ExemplarsBuffer, checkBufferSize } from '../../storage/exemplarsBuffer';
+import { checkInteger, checkKnownOptions } from '../../utils/validate';
+import { StrategyPlugin } from './strategyPlugin';
+import type { BaseStrategy } from '../template';
 
 /** Options of `ReplayPlugin`. */
 export interface ReplayPluginOptions {
@@ -68,29 +64,5 @@ export class ReplayPlugin extends StrategyPlugin {
 
   override async afterTrainingExp(strategy: BaseStrategy): Promise<void> {
     await this.storagePolicy.update(strategy);
-  }
-}
-
-/** Salt of the seed `Replay` derives for its buffer from its own. */
-const REPLAY_BUFFER_SALT = 0x5eed;
-
-/** Options of `Replay`: the strategy options plus the memory size. */
-export interface ReplayOptions extends StrategyOptions {
-  /** Memory size (default 200). */
-  memSize?: number;
-}
-
-/**
- * Experience replay, as Avalanche's `Replay`: `Naive` plus a `ReplayPlugin` of `memSize`. Its `seed`
- * option also seeds the plugin's buffer.
- */
-export class Replay extends BaseStrategy {
-  readonly replayPlugin: ReplayPlugin;
-
-  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: ReplayOptions = {}) {
-    const { memSize, ...rest } = options;
-    const replayPlugin = new ReplayPlugin({ memSize: memSize ?? 200, seed: deriveSeed(rest.seed, REPLAY_BUFFER_SALT) });
-    super(model, optimizer, criterion, { ...rest, plugins: [...(rest.plugins ?? []), replayPlugin], evaluator: rest.evaluator ?? defaultEvaluator() });
-    this.replayPlugin = replayPlugin;
   }
 }

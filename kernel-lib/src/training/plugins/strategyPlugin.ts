@@ -1,6 +1,6 @@
 /** Base class for user plugins, as Avalanche's `StrategyPlugin`. */
-import type { BaseStrategy } from './template';
-import type { StrategyCallbacks } from './events';
+import type { BaseStrategy } from '../template';
+import type { StrategyCallbacks } from '../events';
 
 /**
  * Extend it and define any hooks (`beforeTrainingExp(strategy)`, ...), or pass a plain object with

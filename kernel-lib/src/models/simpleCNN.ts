@@ -1,0 +1,97 @@
+/**
+ * `SimpleCNN`, Avalanche's small convolutional network (`models/simple_cnn.py`): two blocks of
+ * (conv, ReLU, conv, ReLU, 2x2 max pool, dropout 0.25), a 1x1 convolution, a global max pool and a
+ * linear classifier on the 64 features.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeRandom, Random } from '../utils/random';
+import { checkInteger, checkKnownOptions } from '../utils/validate';
+import { Conv2d } from './conv2d';
+import { Dropout } from './dropout';
+import { Linear } from './linear';
+import { Layer, Module } from './module';
+
+/** Options of `SimpleCNN`. */
+export interface SimpleCNNOptions {
+  /** Number of output classes (default 10). */
+  numClasses?: number;
+  /** Input channels (default 1, for MNIST-like data; Avalanche's is fixed at 3, for CIFAR). */
+  inChannels?: number;
+  /** Height and width of the (square) input images (default 28). */
+  imageSize?: number;
+  /** Seed of the initial weights and the dropout masks (default: from the global generator). */
+  seed?: number | null;
+}
+
+/** Avalanche's `SimpleCNN` on tfjs convolutions (NHWC); inputs `[B, size*size*channels]` or images. */
+export class SimpleCNN extends Module {
+  readonly numClasses: number;
+  readonly inChannels: number;
+  readonly imageSize: number;
+  readonly convs: Conv2d[];
+  readonly classifier: Linear;
+  private readonly dropout: Dropout;
+  private readonly options: SimpleCNNOptions;
+
+  constructor(options: SimpleCNNOptions = {}) {
+    super();
+    checkKnownOptions('SimpleCNN', options, ['numClasses', 'inChannels', 'imageSize', 'seed']);
+    this.options = { ...options };
+    this.numClasses = checkInteger('numClasses', options.numClasses ?? 10, 1);
+    this.inChannels = checkInteger('inChannels', options.inChannels ?? 1, 1);
+    this.imageSize = checkInteger('imageSize', options.imageSize ?? 28, 8);
+    const random = makeRandom(options.seed);
+    const spec: [number, number, number, number][] = [
+      [this.inChannels, 32, 3, 1],
+      [32, 32, 3, 0],
+      [32, 64, 3, 1],
+      [64, 64, 3, 0],
+      [64, 64, 1, 0],
+    ];
+    this.convs = spec.map(([inC, outC, k, p], i) => new Conv2d({ inChannels: inC, outChannels: outC, kernelSize: k, padding: p, name: `features.conv${i}` }, random));
+    this.classifier = new Linear({ inFeatures: 64, outFeatures: this.numClasses, name: 'classifier' }, random);
+    this.dropout = new Dropout(0.25, new Random(random.nextSeed()));
+  }
+
+  namedLayers(): [string, Layer][] {
+    return [...this.convs.map((c, i) => [`features.conv${i}`, c] as [string, Layer]), ['classifier', this.classifier]];
+  }
+
+  /** The 64 features after the global max pool. */
+  getFeatures(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const s = this.imageSize;
+      const c = this.inChannels;
+      if (!(x instanceof tf.Tensor) || x.rank < 2 || x.size !== x.shape[0] * s * s * c) {
+        throw new Error(`SimpleCNN: x must be a tf.Tensor of ${s}x${s}x${c} values per sample ([batch, ${s * s * c}] or [batch, ${s}, ${s}, ${c}]); got ${x instanceof tf.Tensor ? `shape [${x.shape}]` : typeof x}`);
+      }
+      const relu = (t: tf.Tensor4D) => tf.relu(t) as tf.Tensor4D;
+      let h = x.reshape([x.shape[0], s, s, c]) as tf.Tensor4D;
+      const [c0, c1, c2, c3, c4] = this.convs;
+      h = relu(c1.apply(relu(c0.apply(h))));
+      h = this.dropout.apply(tf.maxPool(h, 2, 2, 'valid'), this.training) as tf.Tensor4D;
+      h = relu(c3.apply(relu(c2.apply(h))));
+      h = this.dropout.apply(tf.maxPool(h, 2, 2, 'valid'), this.training) as tf.Tensor4D;
+      h = relu(c4.apply(h));
+      return this.dropout.apply(tf.max(h, [1, 2]), this.training);
+    });
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.classifier.apply(this.getFeatures(x)));
+  }
+
+  clone(): SimpleCNN {
+    const copy = new SimpleCNN(this.options);
+    const state = this.stateDict();
+    copy.loadStateDict(state);
+    tf.dispose(Object.values(state));
+    copy.training = this.training;
+    return copy;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.dropout.dispose();
+  }
+}
