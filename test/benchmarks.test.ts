@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SplitMNIST, SplitFMNIST } from 'avalanche-ts';
+import { spawnSync } from 'child_process';
+import { ClassificationDataset, PermutedMNIST, RotatedMNIST, SplitMNIST, SplitFMNIST, rotateImages } from 'avalanche-ts';
 
 const quiet = { source: 'bundled' as const };
 
@@ -86,4 +87,61 @@ test('SplitFMNIST: full Fashion-MNIST in 5 experiences', async () => {
   assert.equal(b.trainStream.reduce((a, e) => a + e.dataset.length, 0), 60000);
   assert.equal(b.trainStream[0].dataset.length, 12000);
   assert.equal(b.classNames[0], 'T-shirt/top');
+});
+
+test('PermutedMNIST: every experience (the first too) has its own fixed pixel permutation, the same for train and test; task label = experience', async () => {
+  const plain = await SplitMNIST({ nExperiences: 1, shuffle: false, ...quiet });
+  const b = await PermutedMNIST({ nExperiences: 3, seed: 5, ...quiet });
+  assert.equal(b.nExperiences, 3);
+  assert.equal(b.nClasses, 10);
+  const original = plain.trainStream[0].dataset;
+  const sorted = (d: ClassificationDataset, i: number) => Array.from(d.images.subarray(i * 784, (i + 1) * 784)).sort((x, y) => x - y).join();
+  b.trainStream.forEach((e, k) => {
+    assert.equal(e.taskLabel, k);
+    assert.deepEqual(e.classesInThisExperience, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const perm = b.permutations[k];
+    assert.ok(perm.some((p, j) => p !== j), `experience ${k} is not permuted`);
+    for (const i of [0, 17, 4000]) {
+      const row = e.dataset.images.subarray(i * 784, (i + 1) * 784);
+      assert.ok(row.every((v, j) => v === original.images[i * 784 + perm[j]]), `train sample ${i} of experience ${k}`);
+      assert.equal(sorted(e.dataset, i), sorted(original, i));
+    }
+    const test = b.testStream[k].dataset;
+    const src = plain.testStream[0].dataset;
+    assert.ok(test.images.subarray(0, 784).every((v, j) => v === src.images[perm[j]]), 'the test data uses the same permutation');
+  });
+  assert.notDeepEqual(b.permutations[0], b.permutations[1]);
+  const again = await PermutedMNIST(3, { seed: 5, ...quiet });
+  assert.deepEqual(again.permutations, b.permutations, 'the seed fixes the permutations');
+  await assert.rejects(PermutedMNIST({ nExperiences: 0, ...quiet }), /nExperiences must be an integer >= 1, got 0/);
+  await assert.rejects(PermutedMNIST({ rotationsList: [1] } as never), /PermutedMNIST: unknown option 'rotationsList'/);
+});
+
+test('RotatedMNIST rotates exactly as torchvision\'s RandomRotation on PIL images (compared with PIL for every angle -180..180)', async () => {
+  const pixels = Uint8Array.from({ length: 784 }, (_, i) => (i * 37 + (i >> 3) * 11) % 256);
+  const angles = Array.from({ length: 361 }, (_, i) => i - 180);
+  const script = [
+    'import sys, json',
+    'from PIL import Image',
+    'd = json.load(sys.stdin)',
+    "img = Image.frombytes('L', (28, 28), bytes(d['pixels']))",
+    "print(json.dumps([list(img.rotate(a, resample=Image.NEAREST).tobytes()) for a in d['angles']]))",
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ pixels: Array.from(pixels), angles }), encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `PIL is needed for this test (Debian's python3-pil, see README): ${r.stderr}`);
+  const pil: number[][] = JSON.parse(r.stdout);
+  angles.forEach((a, k) => {
+    const ours = rotateImages(pixels, 28, 28, a);
+    const wrong = ours.reduce((n, v, i) => n + (v !== pil[k][i] ? 1 : 0), 0);
+    assert.equal(wrong, 0, `angle ${a}: ${wrong} pixels differ from PIL`);
+  });
+  const b = await RotatedMNIST({ nExperiences: 2, rotationsList: [90, -30], ...quiet });
+  assert.deepEqual(b.rotations, [90, -30]);
+  const plain = await SplitMNIST({ nExperiences: 1, shuffle: false, ...quiet });
+  const first = plain.testStream[0].dataset.images.subarray(0, 784);
+  assert.deepEqual(b.testStream[1].dataset.images.subarray(0, 784), rotateImages(first, 28, 28, -30));
+  const seeded = await RotatedMNIST({ nExperiences: 4, seed: 2, ...quiet });
+  assert.ok(seeded.rotations.every((a) => Number.isInteger(a) && a >= -180 && a <= 180));
+  await assert.rejects(RotatedMNIST({ nExperiences: 2, rotationsList: [10] }), /rotationsList must hold one angle per experience \(2\), got 1 angles/);
+  await assert.rejects(RotatedMNIST({ nExperiences: 1, rotationsList: [200] }), /every angle must be a number of degrees in \[-180, 180\], got 200/);
 });

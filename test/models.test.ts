@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Linear, Random, SimpleMLP, linearOp, initBackend, BACKEND_CANDIDATES } from 'avalanche-ts';
+import {
+  ClassificationDataset, Conv2d, IncrementalClassifier, Linear, MTSimpleMLP, MultiHeadClassifier, Random, SimpleCNN, SimpleMLP, SplitMNIST, linearOp, initBackend, BACKEND_CANDIDATES,
+} from 'avalanche-ts';
 import { ready } from './helpers';
 
 test('backend: the default is wasm here; an unknown name is a clear error', async () => {
@@ -90,4 +92,78 @@ test('SimpleMLP: shapes, getFeatures, dropout only while training, seeded weight
   assert.throws(() => new SimpleMLP({ hidden: 3 } as never), /SimpleMLP: unknown option 'hidden'/);
   m.dispose();
   m2.dispose();
+});
+
+test('MultiHeadClassifier: a head per task created by adaptation, grown to its classes; mixed batches routed sample by sample', async () => {
+  await ready();
+  const head = new MultiHeadClassifier({ inFeatures: 4, seed: 1 });
+  assert.deepEqual(head.tasks, [0]);
+  const data = (tasks: number[], targets: number[]) => ({ targets: Int32Array.from(targets), taskLabels: Int32Array.from(tasks) }) as unknown as ClassificationDataset;
+  head.adaptation(data([0, 0, 1, 1, 2], [0, 3, 0, 1, 1]));
+  assert.deepEqual(head.tasks, [0, 1, 2]);
+  assert.deepEqual(head.tasks.map((t) => head.classifiers.get(t)!.outFeatures), [4, 2, 2]);
+  const x = tf.randomNormal([5, 4], 0, 1, 'float32', 3);
+  const labels = [2, 0, 1, 0, 2];
+  const mixed = head.forward(x, labels).arraySync() as number[][];
+  labels.forEach((t, i) => {
+    const single = (head.forwardSingleTask(tf.slice(x, [i, 0], [1, 4]), t).arraySync() as number[][])[0];
+    single.forEach((v, j) => assert.ok(Math.abs(v - mixed[i][j]) < 1e-5));
+    for (let j = single.length; j < 4; j++) assert.equal(mixed[i][j], -1e4, 'narrower heads are padded with -1e4');
+  });
+  assert.throws(() => head.forward(x), /needs the task label of each sample/);
+  assert.throws(() => head.forward(x, 7), /no head for task 7 \(heads: 0, 1, 2\)/);
+  // Growing keeps the old units' weights.
+  const inc = new IncrementalClassifier({ inFeatures: 3, initialOutFeatures: 2, seed: 2 });
+  const before = inc.forward(tf.ones([1, 3])).dataSync().slice();
+  inc.growTo(5);
+  const after = inc.forward(tf.ones([1, 3])).dataSync();
+  assert.equal(after.length, 5);
+  assert.deepEqual(Array.from(after.slice(0, 2)), Array.from(before));
+});
+
+test('models copy themselves: stateDict / loadStateDict round-trip, clone() is an equal but separate model (MTSimpleMLP included)', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 1, returnTaskId: true, source: 'bundled' });
+  for (const make of [() => new SimpleMLP({ seed: 1, hiddenSize: 16 }), () => new MTSimpleMLP({ seed: 1, hiddenSize: 16 }), () => new SimpleCNN({ seed: 1 })]) {
+    const model = make();
+    model.adaptation?.(b.trainStream[0].dataset);
+    model.adaptation?.(b.trainStream[3].dataset);
+    model.eval();
+    const x = tf.randomNormal([3, 784], 0, 1, 'float32', 4);
+    const out = model.forward(x, 3).dataSync();
+    const copy = model.clone();
+    assert.deepEqual(copy.forward(x, 3).dataSync(), out, `${model.constructor.name}: the clone computes the same outputs`);
+    model.trainableVariables[0].assign(tf.zerosLike(model.trainableVariables[0]));
+    assert.deepEqual(copy.forward(x, 3).dataSync(), out, 'the clone has its own weights');
+    const state = copy.stateDict();
+    assert.ok(Object.keys(state).every((k) => /^(features|classifier)\./.test(k)), Object.keys(state).join());
+    model.loadStateDict(state);
+    assert.deepEqual(model.forward(x, 3).dataSync(), out, 'loadStateDict restores the outputs');
+    assert.throws(() => model.loadStateDict({}), /loadStateDict: the state does not match the model; missing: /);
+    tf.dispose(Object.values(state));
+    copy.dispose();
+    model.dispose();
+  }
+});
+
+test('Conv2d\'s hand-written gradients equal tfjs\'s autodiff (on the cpu backend, which has every gradient kernel)', async () => {
+  await ready();
+  const conv = new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1 }, new Random(1));
+  const xv = Float32Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.sin(i * 0.7));
+  const [[, w], [, bias]] = conv.namedParameters();
+  const wv = w.dataSync().slice();
+  const bv = bias.dataSync().slice();
+  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(tf.tensor4d(xv, [2, 6, 6, 2])))), [w, bias]);
+  const oursW = grads[w.name].dataSync().slice();
+  const backend = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    const ref = tf.grads((x: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.add(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, 1), tf.tensor1d(bv)))))([
+      tf.tensor4d(xv, [2, 6, 6, 2]), tf.tensor4d(wv, [3, 3, 2, 3]),
+    ]);
+    const refW = ref[1].dataSync();
+    refW.forEach((v, i) => assert.ok(Math.abs(v - oursW[i]) < 1e-4 * Math.max(1, Math.abs(v)), `dW[${i}]: ${oursW[i]} vs ${v}`));
+  } finally {
+    await tf.setBackend(backend);
+  }
 });

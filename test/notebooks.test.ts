@@ -185,6 +185,24 @@ test('04-looking-inside-the-buffer: charts as full MIME bundles (Vega-Lite, SVG,
   assert.ok(Number(accs[1]) < 0.35 && Number(accs[2]) > Number(accs[1]) + 0.2, `Naive ${accs[1]}, Replay ${accs[2]}`);
 });
 
+test('05-regularization-strategies: EWC, SI, MAS, LwF on task-incremental, EWC/SI/LFL on PermutedMNIST, LwF/LFL class-incremental', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('05-'))!);
+  const { text, cells } = execute(file);
+  const ti = [...text.matchAll(/^(\w+)\s+mean task accuracy (\d\.\d+)\s+forgetting (-?\d\.\d+)\s+mean penalty in the last experience (\S+)$/gm)];
+  assert.deepEqual(ti.map((m) => m[1]), ['Naive', 'EWC', 'SI', 'MAS', 'LwF']);
+  for (const m of ti) {
+    assert.ok(Number(m[2]) > 0.93, `${m[1]} task accuracy ${m[2]}`);
+    if (m[1] !== 'Naive') assert.ok(Number(m[4]) > 0, `${m[1]} penalty ${m[4]}`);
+  }
+  const di = Object.fromEntries([...text.matchAll(/^(\w+)\s+mean accuracy (\d\.\d+)\s+forgetting (-?\d\.\d+)$/gm)].map((m) => [m[1], Number(m[3])]));
+  assert.deepEqual(Object.keys(di), ['Naive', 'EWC', 'SI', 'LFL']);
+  assert.ok(di.EWC <= 0.7 * di.Naive, JSON.stringify(di));
+  const ci = Object.fromEntries([...text.matchAll(/^(\w+)\s+final stream accuracy (\d\.\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+  assert.ok(ci.LwF > ci.Naive && ci.LFL > ci.Naive, JSON.stringify(ci));
+  const charts = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'display_data' && o.data?.['application/vnd.vegalite.v5+json']);
+  assert.ok(charts.length >= 4, `${charts.length} charts`);
+});
+
 test('01-training-loop on the webgpu backend (Mesa software renderer): the tutorial loop runs in the kernel', () => {
   const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('01-'))!);
   const { text } = execute(file, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });

@@ -549,11 +549,13 @@ export class BaseStrategy {
   }
 
   /**
-   * Warns once per variable that no iteration so far gave a gradient: it never trains (it is not
-   * used by `forward`, or a plugin dropped its gradient). A multi-head model's heads each get theirs
-   * in their own experience, so they are not reported.
+   * After the first training experience, warns once per variable that no iteration gave a gradient:
+   * it never trains (it is not used by `forward`, or a plugin dropped its gradient). Only the first
+   * experience is checked: later, a multi-head model legitimately holds heads of other tasks
+   * (created when a stream with new tasks was evaluated) that get no gradient until their own.
    */
   private warnUntrainedVariables(): void {
+    if (this.clock.trainExpCounter !== 1) return;
     for (const v of this.model.trainableVariables) {
       if (this.gradientSeen.has(v.name) || this.gradientWarned.has(v.name)) continue;
       this.gradientWarned.add(v.name);
