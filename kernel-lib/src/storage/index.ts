@@ -2,3 +2,4 @@ export * from './exemplarsBuffer';
 export * from './reservoir';
 export * from './selection';
 export * from './balanced';
+export * from './gdumb';

@@ -4,17 +4,23 @@
  * on any strategy (`new Replay(..., { plugins: [new EWCPlugin({ ewcLambda })] })`). Options are the
  * strategy's (`trainMbSize`, ...) and the plugin's (`ewcLambda`, ...) in one object.
  */
+import type { Experience } from '../benchmarks/ncBenchmark';
+import { ClassificationDataset } from '../data/dataset';
 import { defaultEvaluator } from '../evaluation/evaluationPlugin';
 import { CLModel } from '../models/model';
 import { deriveSeed } from '../utils/random';
 import { Optimizer } from './optimizers';
+import { AGEMPlugin, AGEMPluginOptions } from './plugins/agem';
+import { ERACEPlugin, ERACEPluginOptions } from './plugins/erAce';
 import { EWCPlugin, EWCPluginOptions } from './plugins/ewc';
+import { GDumbPlugin, GDumbPluginOptions } from './plugins/gdumb';
+import { GEMPlugin, GEMPluginOptions } from './plugins/gem';
 import { LFLPlugin, LFLPluginOptions } from './plugins/lfl';
 import { LwFPlugin, LwFPluginOptions } from './plugins/lwf';
 import { MASPlugin, MASPluginOptions } from './plugins/mas';
 import { ReplayPlugin } from './plugins/replay';
 import { SynapticIntelligenceOptions, SynapticIntelligencePlugin } from './plugins/synapticIntelligence';
-import { BaseStrategy, CriterionLike, Plugin, StrategyOptions } from './template';
+import { BaseStrategy, CriterionLike, MetricResult, Plugin, StrategyOptions, TrainOptions } from './template';
 
 /** Splits a wrapper's options into its plugin's (`keys`) and the strategy's. */
 function splitOptions<P>(options: object, keys: readonly string[]): [P, StrategyOptions] {
@@ -143,3 +149,122 @@ export class MAS extends BaseStrategy {
   }
 
 }
+
+/** `GDumb` options: the strategy's plus `GDumbPlugin`'s. */
+export type GDumbOptions = StrategyOptions & GDumbPluginOptions;
+
+/** GDumb, as Avalanche's `GDumb`: `new GDumb(model, opt, crit, { memSize: 500 })`. */
+export class GDumb extends BaseStrategy {
+  readonly gdumbPlugin: GDumbPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: GDumbOptions = {}) {
+    const [pluginOptions, rest] = splitOptions<GDumbPluginOptions>(options, ['memSize']);
+    const plugin = new GDumbPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, GDUMB_SALT) });
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.gdumbPlugin = plugin;
+  }
+}
+
+/** `AGEM` options: the strategy's plus `AGEMPlugin`'s. */
+export type AGEMOptions = StrategyOptions & Omit<AGEMPluginOptions, 'seed'>;
+
+/** Averaged GEM, as Avalanche's `AGEM`: `new AGEM(model, opt, crit, { patternsPerExp: 250, sampleSize: 256 })`. */
+export class AGEM extends BaseStrategy {
+  readonly agemPlugin: AGEMPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: AGEMOptions) {
+    const [pluginOptions, rest] = splitOptions<AGEMPluginOptions>(options, ['patternsPerExp', 'sampleSize']);
+    const plugin = new AGEMPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, AGEM_SALT) });
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.agemPlugin = plugin;
+  }
+}
+
+/** `GEM` options: the strategy's plus `GEMPlugin`'s. */
+export type GEMOptions = StrategyOptions & Omit<GEMPluginOptions, 'seed'>;
+
+/** Gradient Episodic Memory, as Avalanche's `GEM`: `new GEM(model, opt, crit, { patternsPerExp: 256, memoryStrength: 0.5 })`. */
+export class GEM extends BaseStrategy {
+  readonly gemPlugin: GEMPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: GEMOptions) {
+    const [pluginOptions, rest] = splitOptions<GEMPluginOptions>(options, ['patternsPerExp', 'memoryStrength']);
+    const plugin = new GEMPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, GEM_SALT) });
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.gemPlugin = plugin;
+  }
+}
+
+/** `ER_ACE` options: the strategy's plus `ERACEPlugin`'s. */
+export type ERACEOptions = StrategyOptions & Omit<ERACEPluginOptions, 'seed'>;
+
+/** ER-ACE, as current Avalanche's `ER_ACE`: `new ER_ACE(model, opt, crit, { memSize: 500, batchSizeMem: 10 })`. */
+// eslint-disable-next-line @typescript-eslint/naming-convention
+export class ER_ACE extends BaseStrategy {
+  readonly erAcePlugin: ERACEPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: ERACEOptions = {}) {
+    const [pluginOptions, rest] = splitOptions<ERACEPluginOptions>(options, ['memSize', 'batchSizeMem']);
+    const plugin = new ERACEPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, ERACE_SALT) });
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.erAcePlugin = plugin;
+  }
+}
+
+/**
+ * Cumulative training, as Avalanche's `Cumulative`: each experience trains on its data and every
+ * earlier experience's (an upper bound for rehearsal methods).
+ */
+export class Cumulative extends BaseStrategy {
+  /** Everything trained on so far (one flat data set). */
+  seenData: ClassificationDataset | null = null;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: StrategyOptions = {}) {
+    super(model, optimizer, criterion, { ...options, evaluator: options.evaluator ?? defaultEvaluator() });
+  }
+
+  protected override trainDatasetAdaptation(): void {
+    const current = this.experience!.dataset;
+    this.seenData = this.seenData ? ClassificationDataset.concat([this.seenData, current]) : current;
+    this.adaptedDataset = this.seenData;
+  }
+}
+
+/**
+ * Joint training, as Avalanche's `JointTraining`: one `train` call on the whole stream, trained as
+ * one experience holding every experience's data (the upper bound of a continual learner). A second
+ * `train` is an error, as in Avalanche.
+ */
+export class JointTraining extends BaseStrategy {
+  private trained = false;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: StrategyOptions = {}) {
+    super(model, optimizer, criterion, { ...options, evaluator: options.evaluator ?? defaultEvaluator() });
+  }
+
+  override async train(experiences: Experience | Experience[], options: TrainOptions = {}): Promise<Record<string, MetricResult>> {
+    if (this.trained) throw new Error('JointTraining can be trained only once (on the whole stream); make a new strategy to train again');
+    const list = Array.isArray(experiences) ? experiences : [experiences];
+    if (list.length === 0 || !list.every((e) => e?.dataset instanceof ClassificationDataset)) {
+      return super.train(experiences, options); // the template's checks give the error
+    }
+    const last = list[list.length - 1];
+    const classes = [...new Set(list.flatMap((e) => e.classesInThisExperience))].sort((a, b) => a - b);
+    const joint: Experience = {
+      ...last,
+      dataset: ClassificationDataset.concat(list.map((e) => e.dataset)),
+      classesInThisExperience: classes,
+      previousClasses: [],
+      classesSeenSoFar: classes,
+      taskLabels: [...new Set(list.flatMap((e) => e.taskLabels))].sort((a, b) => a - b),
+    };
+    const result = await super.train(joint, { ...options, evalStreams: options.evalStreams ?? [list] });
+    this.trained = true;
+    return result;
+  }
+}
+
+const GDUMB_SALT = 0x6d0b;
+const AGEM_SALT = 0xa6e1;
+const GEM_SALT = 0x6e1a;
+const ERACE_SALT = 0xe3ac;

@@ -8,3 +8,8 @@ export * from './lfl';
 export * from './mas';
 export * from './lrScheduler';
 export * from './earlyStopping';
+export * from './gradientProjection';
+export * from './agem';
+export * from './gem';
+export * from './gdumb';
+export * from './erAce';
