@@ -343,8 +343,9 @@ async function strategiesBench(benchmark, repeats) {
     AGEM: (m, o, opts) => new lib.AGEM(m, o, new lib.CrossEntropyLoss(), { ...opts, patternsPerExp: 250, sampleSize: 256 }),
     GEM: (m, o, opts) => new lib.GEM(m, o, new lib.CrossEntropyLoss(), { ...opts, patternsPerExp: 256 }),
     ER_ACE: (m, o, opts) => new lib.ER_ACE(m, o, new lib.CrossEntropyLoss(), { ...opts, memSize: 500, batchSizeMem: 10 }),
+    DER: (m, o, opts) => new lib.DER(m, o, new lib.CrossEntropyLoss(), { ...opts, memSize: 500, batchSizeMem: 64 }),
   };
-  const targets = { EWC: 1.3, SI: 1.5, MAS: 1.3, LwF: 2, AGEM: 2, GEM: 3 };
+  const targets = { EWC: 1.3, SI: 1.5, MAS: 1.3, LwF: 2, AGEM: 2, GEM: 3, DER: 2 };
   const stepMs = {};
   for (const [name, build] of Object.entries(make)) {
     const times = [];

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CrossEntropyLoss, Cumulative, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  CrossEntropyLoss, Cumulative, DER, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -91,6 +91,40 @@ test('ER-ACE: the loss is the mean of the buffer\'s cross-entropy and the curren
   assert.ok(Math.abs(loss - (current + buffer) / 2) < 1e-5, `${loss} vs ${(current + buffer) / 2}`);
 });
 
+test('DER stores, beside each exemplar in one flat array, the model\'s outputs at storage time', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 3, source: 'bundled' });
+  const model = new SimpleMLP({ seed: 4, hiddenSize: 32 });
+  const s = new DER(model, new SGD({ lr: 0.05 }), new CrossEntropyLoss(), { memSize: 60, batchSizeMem: 16, trainMbSize: 64, seed: 2, evaluator: new EvaluationPlugin(accuracyMetrics({ stream: true })) });
+  let kept: { ids: number[]; logits: Float32Array } | null = null;
+  for (const [i, exp] of b.trainStream.slice(0, 3).entries()) {
+    await s.train(exp);
+    const plugin = s.derPlugin;
+    const buffer = plugin.storagePolicy.buffer;
+    assert.equal(plugin.storedLogits.length, buffer.length * 10);
+    assert.equal(plugin.logitsWidth, 10);
+    // Samples of the experience just stored: their logits are the model's eval-mode outputs now.
+    const fresh = Array.from({ length: buffer.length }, (_, k) => k).filter((k) => buffer.experienceIds[k] === i);
+    assert.ok(fresh.length > 0);
+    model.eval();
+    const out = model.forward(tf.tensor2d(Float32Array.from(fresh.flatMap((k) => { const row = new Float32Array(784); buffer.gatherInputs([k], 0, 1, row); return Array.from(row); })), [fresh.length, 784])).dataSync();
+    model.train();
+    fresh.forEach((k, j) => {
+      for (let c = 0; c < 10; c++) assert.ok(Math.abs(plugin.storedLogits[k * 10 + c] - out[j * 10 + c]) < 1e-4, `sample ${k} class ${c}`);
+    });
+    // Older exemplars keep the logits of their own storage time, not the current model's.
+    if (kept) {
+      const before = new Map(Array.from(kept.ids, (id, k) => [id, kept!.logits.subarray(k * 10, k * 10 + 10)]));
+      const older = Array.from({ length: buffer.length }, (_, k) => k).filter((k) => buffer.experienceIds[k] < i);
+      assert.ok(older.length > 0);
+      for (const k of older) assert.deepEqual(plugin.storedLogits.subarray(k * 10, k * 10 + 10), before.get(buffer.experienceIds[k] * 1e6 + buffer.sampleIds[k]));
+    }
+    kept = { ids: Array.from(buffer.sampleIds, (id, k) => buffer.experienceIds[k] * 1e6 + id), logits: plugin.storedLogits.slice() };
+  }
+  s.dispose();
+  model.dispose();
+});
+
 test('effect on class-incremental SplitMNIST with 500 samples of memory: rehearsal far above Naive; Cumulative and JointTraining near one model on everything', async () => {
   await ready();
   const b = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
@@ -100,6 +134,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     GDumb: (m, o) => new GDumb(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, trainEpochs: 5 }),
     GEM: (m, o) => new GEM(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, patternsPerExp: 125 }),
     ER_ACE: (m, o) => new ER_ACE(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
+    DER: (m, o) => new DER(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
     Cumulative: (m, o) => new Cumulative(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), o),
     JointTraining: (m, o) => new JointTraining(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), o),
   };
@@ -117,7 +152,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     model.dispose();
     assert.equal(tf.memory().numTensors, before, `${name} left tensors`);
   }
-  for (const name of ['Replay', 'GDumb', 'GEM', 'ER_ACE']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
+  for (const name of ['Replay', 'GDumb', 'GEM', 'ER_ACE', 'DER']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
   assert.ok(acc.Cumulative > 0.85 && acc.JointTraining > 0.85, JSON.stringify(acc));
   assert.ok(Math.abs(acc.Cumulative - acc.JointTraining) < 0.05, JSON.stringify(acc));
 });

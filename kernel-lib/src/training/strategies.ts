@@ -11,6 +11,7 @@ import { CLModel } from '../models/model';
 import { deriveSeed } from '../utils/random';
 import { Optimizer } from './optimizers';
 import { AGEMPlugin, AGEMPluginOptions } from './plugins/agem';
+import { DERPlugin, DERPluginOptions } from './plugins/der';
 import { ERACEPlugin, ERACEPluginOptions } from './plugins/erAce';
 import { EWCPlugin, EWCPluginOptions } from './plugins/ewc';
 import { GDumbPlugin, GDumbPluginOptions } from './plugins/gdumb';
@@ -264,6 +265,22 @@ export class JointTraining extends BaseStrategy {
   }
 }
 
+/** `DER` options: the strategy's plus `DERPlugin`'s. */
+export type DEROptions = StrategyOptions & Omit<DERPluginOptions, 'seed'>;
+
+/** Dark Experience Replay (DER++), as current Avalanche's `DER`: `new DER(model, opt, crit, { memSize: 500, alpha: 0.1, beta: 0.5 })`. */
+export class DER extends BaseStrategy {
+  readonly derPlugin: DERPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: DEROptions = {}) {
+    const [pluginOptions, rest] = splitOptions<DERPluginOptions>(options, ['memSize', 'batchSizeMem', 'alpha', 'beta']);
+    const plugin = new DERPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, DER_SALT) });
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.derPlugin = plugin;
+  }
+}
+
+const DER_SALT = 0xde2;
 const GDUMB_SALT = 0x6d0b;
 const AGEM_SALT = 0xa6e1;
 const GEM_SALT = 0x6e1a;

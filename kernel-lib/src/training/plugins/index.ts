@@ -13,3 +13,4 @@ export * from './agem';
 export * from './gem';
 export * from './gdumb';
 export * from './erAce';
+export * from './der';
