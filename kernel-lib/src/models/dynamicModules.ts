@@ -12,7 +12,7 @@ import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Linear } from './linear';
 import type { TaskLabels } from './model';
-import { Layer, Module } from './module';
+import { Layer, Module, copyState } from './module';
 
 /** Options of the dynamic classifiers (Avalanche's names, in camelCase). */
 export interface IncrementalClassifierOptions {
@@ -183,17 +183,6 @@ export class MultiHeadClassifier extends Module {
     this.classifiers.set(task, head);
     return head;
   }
-}
-
-/** Copies `from`'s parameters into `to` (same architecture) and its mode. */
-export function copyState(from: Module, to: Module): void {
-  const state = from.stateDict();
-  try {
-    to.loadStateDict(state);
-  } finally {
-    tf.dispose(Object.values(state));
-  }
-  to.training = from.training;
 }
 
 /**

@@ -114,3 +114,14 @@ export function checkParameterShape(name: string, value: tf.Tensor | undefined, 
   }
   return value;
 }
+
+/** Copies `from`'s parameters into `to` (same architecture) and its train/eval mode: the body of `clone()`. */
+export function copyState(from: Module, to: Module): void {
+  const state = from.stateDict();
+  try {
+    to.loadStateDict(state);
+  } finally {
+    tf.dispose(Object.values(state));
+  }
+  to.training = from.training;
+}

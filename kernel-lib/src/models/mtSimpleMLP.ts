@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Random, makeRandom } from '../utils/random';
 import type { ClassificationDataset } from '../data/dataset';
 import { Dropout } from './dropout';
-import { MultiHeadClassifier, copyState } from './dynamicModules';
+import { MultiHeadClassifier } from './dynamicModules';
 import { MLPFeatures } from './mlpFeatures';
 import type { TaskLabels } from './model';
-import { Layer, Module } from './module';
+import { Layer, Module, copyState } from './module';
 import { SimpleMLPOptions, mlpOptions } from './simpleMLP';
 
 /** Options of `MTSimpleMLP`: those of `SimpleMLP` less `numClasses` (each head grows to its task's classes). */

@@ -9,7 +9,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Conv2d } from './conv2d';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
-import { Layer, Module } from './module';
+import { Layer, Module, copyState } from './module';
 
 /** Options of `SimpleCNN`. */
 export interface SimpleCNNOptions {
@@ -83,10 +83,7 @@ export class SimpleCNN extends Module {
 
   clone(): SimpleCNN {
     const copy = new SimpleCNN(this.options);
-    const state = this.stateDict();
-    copy.loadStateDict(state);
-    tf.dispose(Object.values(state));
-    copy.training = this.training;
+    copyState(this, copy);
     return copy;
   }
 

@@ -5,7 +5,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { MLPFeatures } from './mlpFeatures';
-import { Layer, Module } from './module';
+import { Layer, Module, copyState } from './module';
 
 /** Options of `SimpleMLP` (Avalanche's names, in camelCase). */
 export interface SimpleMLPOptions {
@@ -79,10 +79,7 @@ export class SimpleMLP extends Module {
 
   clone(): SimpleMLP {
     const copy = new SimpleMLP(this.options);
-    const state = this.stateDict();
-    copy.loadStateDict(state);
-    tf.dispose(Object.values(state));
-    copy.training = this.training;
+    copyState(this, copy);
     return copy;
   }
 
