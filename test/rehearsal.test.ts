@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CrossEntropyLoss, Cumulative, DER, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  CWRStar, CrossEntropyLoss, Cumulative, DER, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -121,6 +121,41 @@ test('DER stores, beside each exemplar in one flat array, the model\'s outputs a
     }
     kept = { ids: Array.from(buffer.sampleIds, (id, k) => buffer.experienceIds[k] * 1e6 + id), logits: plugin.storedLogits.slice() };
   }
+  s.dispose();
+  model.dispose();
+});
+
+test('CWR*: consolidated weights are each current class\'s output weights minus their mean; other layers frozen after the first experience', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 4, source: 'bundled' });
+  const model = new SimpleMLP({ seed: 5, hiddenSize: 16 });
+  const expected = new Map<number, number[]>();
+  let featuresBefore: Float32Array | null = null;
+  const probe = {
+    beforeTrainingExp: () => { featuresBefore = Float32Array.from(model.features[0].namedParameters()[0][1].dataSync()); },
+    afterTrainingExp: (st: { experience: { classesInThisExperience: number[] } | null }) => {
+      const [[, w], [, bias]] = model.classifier.namedParameters();
+      const wv = w.dataSync();
+      const bv = bias.dataSync();
+      const classes = st.experience!.classesInThisExperience;
+      const cols = classes.map((c) => [...Array.from({ length: 16 }, (_, i) => wv[i * 10 + c]), bv[c]]);
+      const avg = cols.reduce((a, col) => a + col.slice(0, 16).reduce((x, y) => x + y, 0), 0) / (classes.length * 16);
+      classes.forEach((c, k) => expected.set(c, cols[k].map((v, i) => (i < 16 ? v - avg : v))));
+    },
+  };
+  const s = new CWRStar(model, new SGD({ lr: 0.05 }), new CrossEntropyLoss(), { trainMbSize: 64, seed: 1, plugins: [probe as never], evaluator: new EvaluationPlugin(accuracyMetrics({ stream: true })) });
+  await s.train(b.trainStream[0]);
+  await s.train(b.trainStream[1]);
+  assert.deepEqual(model.features[0].namedParameters()[0][1].dataSync(), featuresBefore, 'the hidden layer moved in the second experience');
+  for (const [c, col] of expected) {
+    const saved = s.cwrPlugin.savedWeights.get(c)!;
+    col.forEach((v, i) => assert.ok(Math.abs(saved[i] - v) < 1e-5, `class ${c} entry ${i}`));
+    assert.equal(s.cwrPlugin.pastJ.get(c), b.trainStream.find((e) => e.classesInThisExperience.includes(c))!.dataset.targets.filter((t) => t === c).length);
+  }
+  const before = tf.memory().numTensors;
+  await s.train(b.trainStream[2]);
+  assert.equal(tf.memory().numTensors, before);
+  assert.throws(() => new CWRStar(model, new SGD({ lr: 1 }), new CrossEntropyLoss(), { cwrLayerName: 3 as never }), /cwrLayerName must be a layer name/);
   s.dispose();
   model.dispose();
 });

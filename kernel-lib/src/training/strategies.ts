@@ -11,6 +11,7 @@ import { CLModel } from '../models/model';
 import { deriveSeed } from '../utils/random';
 import { Optimizer } from './optimizers';
 import { AGEMPlugin, AGEMPluginOptions } from './plugins/agem';
+import { CWRStarPlugin, CWRStarPluginOptions } from './plugins/cwrStar';
 import { DERPlugin, DERPluginOptions } from './plugins/der';
 import { ERACEPlugin, ERACEPluginOptions } from './plugins/erAce';
 import { EWCPlugin, EWCPluginOptions } from './plugins/ewc';
@@ -277,6 +278,21 @@ export class DER extends BaseStrategy {
     const plugin = new DERPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, DER_SALT) });
     super(model, optimizer, criterion, withPlugin(rest, plugin));
     this.derPlugin = plugin;
+  }
+}
+
+/** `CWRStar` options: the strategy's plus `CWRStarPlugin`'s. */
+export type CWRStarOptions = StrategyOptions & CWRStarPluginOptions;
+
+/** CWR*, as Avalanche's `CWRStar`: `new CWRStar(model, opt, crit, { cwrLayerName: 'classifier' })`. */
+export class CWRStar extends BaseStrategy {
+  readonly cwrPlugin: CWRStarPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: CWRStarOptions = {}) {
+    const [pluginOptions, rest] = splitOptions<CWRStarPluginOptions>(options, ['cwrLayerName', 'freezeRemainingModel']);
+    const plugin = new CWRStarPlugin(pluginOptions);
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.cwrPlugin = plugin;
   }
 }
 

@@ -14,3 +14,4 @@ export * from './gem';
 export * from './gdumb';
 export * from './erAce';
 export * from './der';
+export * from './cwrStar';
