@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CWRStar, CrossEntropyLoss, Cumulative, DER, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  CWRStar, CrossEntropyLoss, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -160,6 +160,29 @@ test('CWR*: consolidated weights are each current class\'s output weights minus 
   model.dispose();
 });
 
+test('iCaRL: the nearest-mean-of-exemplars classifier returns the class of the nearest mean; its loss is BCE on sigmoid outputs', async () => {
+  await ready();
+  const plugin = new ICaRLPlugin({ memorySize: 10 });
+  plugin.classMeans.set(0, Float32Array.of(1, 0));
+  plugin.classMeans.set(2, Float32Array.of(0, 1));
+  const features = { getFeatures: (x: tf.Tensor) => tf.clone(x) } as never;
+  const scores = plugin.nearestMeanScores(features, tf.tensor2d([[0.9, 0.1], [-0.2, 1], [3, 2.9]]), 3).arraySync() as number[][];
+  assert.deepEqual(scores.map((row) => row.indexOf(Math.max(...row))), [0, 2, 0]);
+  // Minus the Euclidean distance between the normalised features and each mean (class 1 has none: the origin).
+  const f = [0.9, 0.1].map((v) => v / Math.hypot(0.9, 0.1));
+  assert.ok(Math.abs(scores[0][0] + Math.hypot(f[0] - 1, f[1])) < 1e-5);
+  assert.ok(Math.abs(scores[0][1] + 1) < 1e-5);
+  const logits = [[2, -1], [0.5, 3]];
+  const targets = [[1, 0.25], [0, 1]];
+  let direct = 0;
+  logits.forEach((row, i) => row.forEach((z, j) => {
+    const p = 1 / (1 + Math.exp(-z));
+    direct -= targets[i][j] * Math.log(p) + (1 - targets[i][j]) * Math.log(1 - p);
+  }));
+  direct /= 4;
+  assert.ok(Math.abs(icarlBCE(tf.tensor2d(logits), tf.tensor2d(targets)).dataSync()[0] - direct) < 1e-6);
+});
+
 test('effect on class-incremental SplitMNIST with 500 samples of memory: rehearsal far above Naive; Cumulative and JointTraining near one model on everything', async () => {
   await ready();
   const b = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
@@ -169,6 +192,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     GDumb: (m, o) => new GDumb(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, trainEpochs: 5 }),
     GEM: (m, o) => new GEM(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, patternsPerExp: 125 }),
     ER_ACE: (m, o) => new ER_ACE(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
+    ICaRL: (m, o) => new ICaRL(m, new SGD({ lr: 0.01, momentum: 0.9 }), { ...o, memorySize: 500 }),
     DER: (m, o) => new DER(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
     Cumulative: (m, o) => new Cumulative(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), o),
     JointTraining: (m, o) => new JointTraining(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), o),
@@ -187,7 +211,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     model.dispose();
     assert.equal(tf.memory().numTensors, before, `${name} left tensors`);
   }
-  for (const name of ['Replay', 'GDumb', 'GEM', 'ER_ACE', 'DER']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
+  for (const name of ['Replay', 'GDumb', 'GEM', 'ER_ACE', 'DER', 'ICaRL']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
   assert.ok(acc.Cumulative > 0.85 && acc.JointTraining > 0.85, JSON.stringify(acc));
   assert.ok(Math.abs(acc.Cumulative - acc.JointTraining) < 0.05, JSON.stringify(acc));
 });

@@ -4,6 +4,7 @@
  * on any strategy (`new Replay(..., { plugins: [new EWCPlugin({ ewcLambda })] })`). Options are the
  * strategy's (`trainMbSize`, ...) and the plugin's (`ewcLambda`, ...) in one object.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Experience } from '../benchmarks/ncBenchmark';
 import { ClassificationDataset } from '../data/dataset';
 import { defaultEvaluator } from '../evaluation/evaluationPlugin';
@@ -13,6 +14,7 @@ import { Optimizer } from './optimizers';
 import { AGEMPlugin, AGEMPluginOptions } from './plugins/agem';
 import { CWRStarPlugin, CWRStarPluginOptions } from './plugins/cwrStar';
 import { DERPlugin, DERPluginOptions } from './plugins/der';
+import { ICaRLPlugin, ICaRLPluginOptions, icarlBCE } from './plugins/icarl';
 import { ERACEPlugin, ERACEPluginOptions } from './plugins/erAce';
 import { EWCPlugin, EWCPluginOptions } from './plugins/ewc';
 import { GDumbPlugin, GDumbPluginOptions } from './plugins/gdumb';
@@ -293,6 +295,37 @@ export class CWRStar extends BaseStrategy {
     const plugin = new CWRStarPlugin(pluginOptions);
     super(model, optimizer, criterion, withPlugin(rest, plugin));
     this.cwrPlugin = plugin;
+  }
+}
+
+/** `ICaRL` options: the strategy's plus `ICaRLPlugin`'s. */
+export type ICaRLOptions = StrategyOptions & ICaRLPluginOptions;
+
+/**
+ * iCaRL, as Avalanche's `ICaRL`: herding exemplars replayed with the data, a distillation loss of
+ * sigmoid outputs, and evaluation by the nearest mean of exemplars. Avalanche takes a feature
+ * extractor and a classifier; here one model with `getFeatures` (its features) and `forward` (its
+ * classifier on them), e.g. `SimpleMLP`: `new ICaRL(model, opt, { memorySize: 500 })`. Its loss is
+ * iCaRL's own, so there is no criterion argument.
+ */
+export class ICaRL extends BaseStrategy {
+  readonly icarlPlugin: ICaRLPlugin;
+
+  constructor(model: CLModel, optimizer: Optimizer, options: ICaRLOptions = {}) {
+    const [pluginOptions, rest] = splitOptions<ICaRLPluginOptions>(options, ['memorySize', 'fixedMemory']);
+    const plugin = new ICaRLPlugin(pluginOptions);
+    // The criterion is what the evaluator's loss reports; the plugin's BCE is what trains.
+    super(model, optimizer, (logits, targets) => icarlBCE(logits, tf.oneHot(targets as tf.Tensor1D, logits.shape[1] as number).toFloat()), withPlugin(rest, plugin));
+    this.icarlPlugin = plugin;
+  }
+
+  /** Training: the model's outputs; evaluation, once class means exist: the nearest-mean-of-exemplars scores. */
+  override forward(): tf.Tensor {
+    const out = super.forward();
+    if (this.isTraining || this.icarlPlugin.classMeans.size === 0) return out;
+    const scores = this.icarlPlugin.nearestMeanScores(this.model, this.mbX, out.shape[1] as number);
+    out.dispose();
+    return scores;
   }
 }
 

@@ -15,3 +15,4 @@ export * from './gdumb';
 export * from './erAce';
 export * from './der';
 export * from './cwrStar';
+export * from './icarl';
