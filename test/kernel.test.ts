@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runKernelSession } from './helpers';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { registerKernel, runKernelSession, tempDir } from './helpers';
 
 const IMPORTS = 'import { initBackend, SplitFMNIST, SimpleMLP, Naive, SGD, CrossEntropyLoss, EvaluationPlugin, accuracyMetrics } from "avalanche-ts";';
 
@@ -52,9 +55,10 @@ const strategy = new Naive(new SimpleMLP({ seed: 1 }), new SGD({ lr: 0.01 }), ne
   assert.ok(cell.interruptedAt !== undefined);
   // The loop stops at its next mini-batch, well inside tslab's 1 s grace, so the cell shows our error.
   assert.ok(cell.replyAt! - cell.interruptedAt! < 1, `the cell answered ${cell.replyAt! - cell.interruptedAt!} s after the interrupt`);
-  const shown = `${cell.stderr}${(cell.errors ?? []).map((e) => `${e.ename}: ${e.evalue}`).join('\n')}`;
-  assert.match(shown, /StrategyInterruptedError: train interrupted by kernel interrupt .*after \d+ training iterations \(experience \d, epoch \d+, mini-batch \d+\); the strategy is ready to train or evaluate again/);
-  assert.doesNotMatch(shown, /Interrupted asynchronously/);
+  assert.equal(cell.errors?.length, 1, JSON.stringify(cell));
+  const shown = `${cell.errors![0].ename}: ${cell.errors![0].evalue}`;
+  assert.match(shown, /^StrategyInterruptedError: train interrupted by kernel interrupt .*after \d+ training iterations \(experience \d, epoch \d+, mini-batch \d+\); the strategy is ready to train or evaluate again$/);
+  assert.doesNotMatch(`${shown}${cell.stderr}`, /Interrupted asynchronously/);
   const n1 = Number(steps[2].stdout);
   assert.ok(n1 > 10, `trained ${n1} iterations before the interrupt`);
   assert.equal(steps[3].alive, true);
@@ -82,8 +86,45 @@ strategy.train(scenario.trainStream[0]);
   ]);
   assert.equal(steps[0].status, 'ok', JSON.stringify(steps[0]));
   assert.equal(steps[1].status, 'error');
-  assert.match(steps[1].stderr ?? '', /eval: this strategy is already running train .*`await` each train\/eval call before starting the next one/);
+  assert.match(steps[1].errors?.[0]?.evalue ?? '', /eval: this strategy is already running train .*`await` each train\/eval call before starting the next one/);
   assert.equal(steps[2].status, 'error');
   assert.equal(steps[3].alive, true);
   assert.equal(steps[4].stdout, '[ 0, false ]\n', 'the background training went on after the interrupt');
+});
+
+test('kernel: cells are numbered (execute_input) and a failing cell sends an error message with ename, evalue and traceback; the next cell runs', () => {
+  const { steps } = runKernelSession([
+    { code: 'const a = 40; a' },
+    { code: 'class MyError extends Error {}\nthrow new MyError("bad value in my cell")' },
+    { code: 'let y: number = "text";' },
+    { code: 'a + 2' },
+  ]);
+  assert.deepEqual(steps.map((s) => s.executionCount), [1, 2, 3, 4]);
+  assert.deepEqual(steps.map((s) => s.status), ['ok', 'error', 'error', 'ok']);
+  assert.equal(steps[1].errors?.length, 1);
+  assert.equal(steps[1].errors![0].ename, 'MyError');
+  assert.equal(steps[1].errors![0].evalue, 'bad value in my cell');
+  assert.match(steps[1].errors![0].traceback[0], /bad value in my cell/);
+  assert.equal(steps[1].stderr, '', 'the error is an error message, not stderr text');
+  assert.equal(steps[2].errors![0].ename, 'CompileError');
+  assert.match(steps[2].errors![0].evalue, /Type 'string' is not assignable to type 'number'/);
+  assert.equal(steps[3].stdout, '42\n');
+});
+
+test('nbclient (nbconvert --allow-errors) stores a failing cell as an error output and numbers every cell', () => {
+  const dir = tempDir('clnb-errors-');
+  const nb = path.join(dir, 'errors.ipynb');
+  const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+  fs.writeFileSync(nb, JSON.stringify({ cells: [cell('1 + 1'), cell('throw new RangeError("out of range here")'), cell('"still alive"')], metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 }));
+  const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab', '--output', nb, nb], {
+    encoding: 'utf8', env: { ...process.env, JUPYTER_DATA_DIR: registerKernel() },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const cells = JSON.parse(fs.readFileSync(nb, 'utf8')).cells;
+  assert.deepEqual(cells.map((c: { execution_count: number }) => c.execution_count), [1, 2, 3], JSON.stringify(cells.map((c: { outputs: unknown }) => c.outputs)).slice(0, 1500));
+  const error = cells[1].outputs.find((o: { output_type: string }) => o.output_type === 'error');
+  assert.ok(error, JSON.stringify(cells[1].outputs));
+  assert.equal(error.ename, 'RangeError');
+  assert.equal(error.evalue, 'out of range here');
+  assert.ok(cells[2].outputs.some((o: { text?: string | string[] }) => [o.text ?? ''].flat().join('').includes('still alive')), JSON.stringify(cells[2].outputs));
 });

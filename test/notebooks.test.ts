@@ -72,6 +72,9 @@ test('there are notebooks, each with the tslab kernelspec and saved outputs', ()
     const saved = readOutputs(path.join(notebooksDir, name));
     assert.deepEqual(saved.problems, [], `saved outputs of ${name}`);
     assert.ok(saved.text.length > 0, `${name} is saved with its outputs`);
+    // Numbered as after a Python kernel: the kernel publishes execute_input, where nbclient takes the count from.
+    const counts = nb.cells.filter((c: Cell) => c.cell_type === 'code').map((c: { execution_count: number | null }) => c.execution_count);
+    assert.deepEqual(counts, counts.map((_: unknown, i: number) => i + 1), `${name}: execution counts ${counts}`);
   }
 });
 
