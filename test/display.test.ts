@@ -182,3 +182,12 @@ test('LivePlotLogger: redraws at most every minIntervalMs, and once at the end',
   assert.ok(rowsOf(spec).every((r) => r.metric === 'Loss_MB'));
   assert.throws(() => new LivePlotLogger({ metrics: [] }), /metrics must be a non-empty list/);
 });
+
+test('run charts: the experience axis has whole-number ticks only, and legends show whole series names', async () => {
+  const run = (values: number[]) => ({ getAllMetrics: () => ({ 'Top1_Acc_Stream/eval_phase/test_stream/Task000': { x: [1, 2, 3, 4, 5], values, trainedExperience: [0, 1, 2, 3, 4] } }) }) as never;
+  const svg = await renderSvg(compareRuns({ 'Naive train_stream/Task000 long name': run([0.9, 0.5, 0.4, 0.3, 0.2]), Replay: run([0.9, 0.8, 0.7, 0.7, 0.6]) }) as never);
+  const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  const ticks = labels.slice(0, labels.indexOf('trained on experience'));
+  assert.deepEqual(ticks, ['0', '1', '2', '3', '4']);
+  assert.ok(labels.includes('Naive train_stream/Task000 long name'), labels.join(' | '));
+});

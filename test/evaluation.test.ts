@@ -325,6 +325,23 @@ test('TensorboardLogger writes an event file an independent decoder reads back (
   assert.throws(() => new TensorboardLogger({ logDir: path.join(logDir, files[0], 'x') }), /TensorboardLogger: cannot write in logDir/);
 });
 
+test('TensorboardLogger writes every value with its step, 0, negative, NaN and Inf included (each field present on the wire)', async () => {
+  const logDir = path.join(tempDir(), 'tb');
+  const tb = new TensorboardLogger({ logDir });
+  const values = [0, 0.25, -1.5, NaN, Infinity, -Infinity, 0];
+  values.forEach((value, step) => tb.logSingleMetric({ name: 'StreamForgetting/eval_phase/test_stream', value, xPlot: step }));
+  tb.close();
+  const events = decodeEventFile(fs.readFileSync(path.join(logDir, fs.readdirSync(logDir)[0])));
+  const scalars = events.filter((e) => e.tag === 'StreamForgetting/eval_phase/test_stream');
+  assert.equal(scalars.length, values.length);
+  scalars.forEach((e, i) => {
+    assert.equal(e.step ?? 0, i);
+    assert.ok(e.simpleValue !== undefined, `value ${values[i]} at step ${i} was written with no simple_value field`);
+    if (Number.isNaN(values[i])) assert.ok(Number.isNaN(e.simpleValue));
+    else assert.equal(e.simpleValue, values[i]);
+  });
+});
+
 test('bad metric options are clear errors', () => {
   assert.throws(() => confusionMatrixMetrics({ stream: true } as never), /confusionMatrixMetrics: numClasses is required/);
   assert.throws(() => accuracyMetrics({}), /accuracyMetrics: the options select no metric; set at least one of minibatch: true/);

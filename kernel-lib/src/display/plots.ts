@@ -93,9 +93,11 @@ function lineChart(rows: Array<{ x: number; value: number; series: string }>, x:
     data: { values: rows },
     mark: { type: 'line', point: rows.length <= MAX_POINTS },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: x === 'step' ? 'training iteration' : 'trained on experience', ...(x === 'experience' ? { axis: { tickMinStep: 1 } } : {}) },
+      // Experiences are whole numbers: integer ticks only, printed as integers.
+      x: { field: 'x', type: 'quantitative', title: x === 'step' ? 'training iteration' : 'trained on experience', ...(x === 'experience' ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
       y: { field: 'value', type: 'quantitative', title: yTitle },
-      color: { field: 'series', type: 'nominal', title: colorTitle },
+      // Series names are long metric paths ("train_stream/Task000"): never cut them in the legend.
+      color: { field: 'series', type: 'nominal', title: colorTitle, legend: { labelLimit: 0 } },
       tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'value', format: '.4f' }],
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The protobuf messages of TensorBoard event files (TensorFlow's `Event` and `Summary`, the fields
- * used here, with their field numbers), encoded with protobufjs.
+ * used here, with their field numbers and oneofs), encoded with protobufjs.
  */
 import * as protobuf from 'protobufjs';
 
@@ -9,6 +9,8 @@ const root = protobuf.Root.fromJSON({
     tensorflow: {
       nested: {
         Event: {
+          // As in TensorFlow's event.proto: a member of a oneof is written even when it holds its default.
+          oneofs: { what: { oneof: ['fileVersion', 'summary'] } },
           fields: {
             wallTime: { type: 'double', id: 1 },
             step: { type: 'int64', id: 2 },
@@ -28,6 +30,9 @@ const root = protobuf.Root.fromJSON({
               },
             },
             Value: {
+              // summary.proto puts simple_value in `oneof value`: a 0 is then encoded, not dropped as
+              // a proto3 default (TensorBoard skips a value with no field, and hides a tag whose first is missing).
+              oneofs: { value: { oneof: ['simpleValue', 'image'] } },
               fields: {
                 tag: { type: 'string', id: 1 },
                 simpleValue: { type: 'float', id: 2 },

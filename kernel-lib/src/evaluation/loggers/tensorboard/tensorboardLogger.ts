@@ -50,7 +50,7 @@ export class TensorboardLogger implements StrategyLogger {
   logSingleMetric(value: MetricValue): void {
     const wallTime = Date.now() / 1000;
     if (typeof value.value === 'number') {
-      if (!Number.isFinite(value.value)) return;
+      // NaN and ±Inf too: TensorBoard shows them (a float holds them), as Avalanche writes them.
       this.writeEvent({ wallTime, step: value.xPlot, summary: { value: [{ tag: value.name, simpleValue: value.value }] } });
       return;
     }
