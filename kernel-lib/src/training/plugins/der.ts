@@ -8,7 +8,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ClassificationDataset } from '../../data/dataset';
-import { DataLoader } from '../../loaders/dataLoader';
 import { MiniBatch, disposeMiniBatch, gatherMiniBatch } from '../../loaders/miniBatch';
 import { ClassBalancedBuffer } from '../../storage/balanced';
 import { checkBufferSize } from '../../storage/exemplarsBuffer';
@@ -16,6 +15,7 @@ import { Random, makeRandom } from '../../utils/random';
 import { checkInteger, checkKnownOptions, checkPositive } from '../../utils/validate';
 import { CrossEntropyLoss } from '../losses';
 import type { BaseStrategy } from '../template';
+import { evalOverDataset } from './regularization';
 import { StrategyPlugin } from './strategyPlugin';
 
 /** Options of `DERPlugin` (current Avalanche's names, in camelCase). */
@@ -124,7 +124,7 @@ export class DERPlugin extends StrategyPlugin {
     const after = this.storagePolicy.buffer;
     // Logits at storage time for the samples new to the buffer (model in eval mode), kept for the others.
     const fresh = after.subset(Array.from({ length: after.length }, (_, i) => i).filter((i) => !previous.has(sampleKey(after, i))));
-    const { values: freshLogits, width } = await this.logitsOf(strategy, fresh);
+    const { values: freshLogits, width } = await evalOverDataset(strategy.model, fresh, strategy.evalMbSize, (batch) => strategy.model.forward(batch[0], batch.taskLabelsHost ?? batch[2]), this.logitsWidth);
     const keyOfFresh = new Map<number, number>();
     for (let i = 0; i < fresh.length; i++) keyOfFresh.set(sampleKey(fresh, i), i);
     const logits = new Float32Array(after.length * width);
@@ -139,36 +139,6 @@ export class DERPlugin extends StrategyPlugin {
     }
     this.storedLogits = logits;
     this.logitsWidth = width;
-  }
-
-  /** The model's logits for every sample of `data`, in eval mode, as one flat array. */
-  private async logitsOf(strategy: BaseStrategy, data: ClassificationDataset): Promise<{ values: Float32Array; width: number }> {
-    const model = strategy.model;
-    const wasTraining = model.training;
-    model.eval();
-    const parts: Float32Array[] = [];
-    let width = this.logitsWidth;
-    try {
-      for (const batch of new DataLoader(data, { batchSize: strategy.evalMbSize })) {
-        try {
-          const out = model.forward(batch[0], batch.taskLabelsHost ?? batch[2]);
-          width = out.shape[1] as number;
-          parts.push((await out.data()) as Float32Array);
-          out.dispose();
-        } finally {
-          disposeMiniBatch(batch);
-        }
-      }
-    } finally {
-      if (wasTraining) model.train();
-    }
-    const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      values.set(p, at);
-      at += p.length;
-    }
-    return { values, width };
   }
 }
 

@@ -11,14 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ClassificationDataset } from '../../data/dataset';
-import { DataLoader } from '../../loaders/dataLoader';
-import { disposeMiniBatch } from '../../loaders/miniBatch';
 import type { CLModel } from '../../models/model';
 import { HerdingSelectionStrategy } from '../../storage/selection';
 import { checkBufferSize } from '../../storage/exemplarsBuffer';
 import { checkKnownOptions } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
-import { cloneModel } from './regularization';
+import { cloneModel, evalOverDataset } from './regularization';
 import { StrategyPlugin } from './strategyPlugin';
 
 /** Options of `ICaRLPlugin` (Avalanche's names, in camelCase). */
@@ -40,35 +38,11 @@ export function icarlBCE(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 }
 
 /** The features of every sample of `data` (eval mode), L2-normalised, as rows of one flat array. */
-async function normalisedFeatures(model: CLModel, data: ClassificationDataset, batchSize: number): Promise<{ values: Float32Array; dim: number }> {
-  const parts: Float32Array[] = [];
-  let dim = 0;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (const batch of new DataLoader(data, { batchSize })) {
-      try {
-        const f = tf.tidy(() => {
-          const raw = model.getFeatures!(batch[0]).reshape([batch[0].shape[0], -1]);
-          return tf.div(raw, tf.maximum(tf.norm(raw, 2, 1, true), 1e-12));
-        });
-        dim = f.shape[1] as number;
-        parts.push((await f.data()) as Float32Array);
-        f.dispose();
-      } finally {
-        disposeMiniBatch(batch);
-      }
-    }
-  } finally {
-    if (wasTraining) model.train();
-  }
-  const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    values.set(p, at);
-    at += p.length;
-  }
-  return { values, dim };
+function normalisedFeatures(model: CLModel, data: ClassificationDataset, batchSize: number): Promise<{ values: Float32Array; width: number }> {
+  return evalOverDataset(model, data, batchSize, (batch) => {
+    const raw = model.getFeatures!(batch[0]).reshape([batch[0].shape[0], -1]);
+    return tf.div(raw, tf.maximum(tf.norm(raw, 2, 1, true), 1e-12));
+  });
 }
 
 /** iCaRL's exemplars, distillation and class means. The `ICaRL` strategy uses the means to classify. */
@@ -140,7 +114,7 @@ export class ICaRLPlugin extends StrategyPlugin {
     // Older classes keep their best `perClass` exemplars (herding order).
     for (const [c, ex] of this.exemplars) if (ex.length > perClass) this.exemplars.set(c, ex.subset(Array.from({ length: perClass }, (_, i) => i)));
     for (const [c, ex] of this.exemplars) {
-      const { values, dim } = await normalisedFeatures(model, ex, strategy.evalMbSize);
+      const { values, width: dim } = await normalisedFeatures(model, ex, strategy.evalMbSize);
       const m = new Float32Array(dim);
       for (let i = 0; i < ex.length; i++) for (let d = 0; d < dim; d++) m[d] += values[i * dim + d] / ex.length;
       const norm = Math.hypot(...m) || 1;

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DataLoader } from '../../loaders/dataLoader';
-import { disposeMiniBatch } from '../../loaders/miniBatch';
+import { MiniBatch, disposeMiniBatch } from '../../loaders/miniBatch';
+import type { ClassificationDataset } from '../../data/dataset';
 import type { CLModel } from '../../models/model';
 import { checkPositive } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
@@ -181,4 +182,43 @@ export function cloneModel(model: CLModel, who: string): CLModel {
   const copy = clone.call(model);
   copy.eval();
   return copy;
+}
+
+/**
+ * `compute(batch)` over every sample of `data` in data set order, the model in eval mode (its mode
+ * restored after), read to the host as one flat array of rows: the stored logits of DER, the class
+ * means of iCaRL. `width` is the row length (`fallbackWidth` when `data` is empty).
+ */
+export async function evalOverDataset(
+  model: CLModel,
+  data: ClassificationDataset,
+  batchSize: number,
+  compute: (batch: MiniBatch) => tf.Tensor,
+  fallbackWidth = 0,
+): Promise<{ values: Float32Array; width: number }> {
+  const parts: Float32Array[] = [];
+  let width = fallbackWidth;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (const batch of new DataLoader(data, { batchSize })) {
+      try {
+        const out = tf.tidy(() => compute(batch).reshape([batch[0].shape[0], -1]));
+        width = out.shape[1] as number;
+        parts.push((await out.data()) as Float32Array);
+        out.dispose();
+      } finally {
+        disposeMiniBatch(batch);
+      }
+    }
+  } finally {
+    if (wasTraining) model.train();
+  }
+  const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    values.set(p, at);
+    at += p.length;
+  }
+  return { values, width };
 }
