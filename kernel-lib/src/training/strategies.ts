@@ -40,6 +40,30 @@ function withPlugin(options: StrategyOptions, plugin: Plugin): StrategyOptions &
 }
 
 /**
+ * A strategy that is the training template plus one plugin, as Avalanche's wrappers: the options
+ * named in `keys` make the plugin (`make` also gets the strategy's `seed`, to derive the plugin's),
+ * the others are the strategy's; the plugin goes after the user's plugins.
+ */
+export abstract class PluginStrategy<P extends Plugin, O> extends BaseStrategy {
+  /** The strategy's own plugin. */
+  readonly plugin: P;
+
+  protected constructor(
+    model: CLModel,
+    optimizer: Optimizer,
+    criterion: CriterionLike,
+    options: object,
+    keys: readonly string[],
+    make: (pluginOptions: O, seed: number | null | undefined) => P,
+  ) {
+    const [pluginOptions, rest] = splitOptions<O>(options, keys);
+    const plugin = make(pluginOptions, rest.seed);
+    super(model, optimizer, criterion, withPlugin(rest, plugin));
+    this.plugin = plugin;
+  }
+}
+
+/**
  * Naive fine-tuning, as Avalanche's `Naive`: trains on each experience in turn with no measure
  * against forgetting; the baseline every continual-learning strategy is compared with.
  * `new Naive(model, new SGD({ lr: 0.001, momentum: 0.9 }), new CrossEntropyLoss(), { trainMbSize: 500 })`.
@@ -63,14 +87,14 @@ export interface ReplayOptions extends StrategyOptions {
  * Experience replay, as Avalanche's `Replay`: the template plus a `ReplayPlugin` of `memSize`. Its
  * `seed` option also seeds the plugin's buffer.
  */
-export class Replay extends BaseStrategy {
-  readonly replayPlugin: ReplayPlugin;
-
+export class Replay extends PluginStrategy<ReplayPlugin, ReplayOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: ReplayOptions = {}) {
-    const [{ memSize }, rest] = splitOptions<ReplayOptions>(options, ['memSize']);
-    const plugin = new ReplayPlugin({ memSize: memSize ?? 200, seed: deriveSeed(rest.seed, REPLAY_BUFFER_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.replayPlugin = plugin;
+    super(model, optimizer, criterion, options, ['memSize'], (o, seed) => new ReplayPlugin({ memSize: o.memSize ?? 200, seed: deriveSeed(seed, REPLAY_BUFFER_SALT) }));
+  }
+
+  /** The strategy's `ReplayPlugin` (the same object as `plugin`), where its state lives. */
+  get replayPlugin(): ReplayPlugin {
+    return this.plugin;
   }
 }
 
@@ -78,94 +102,89 @@ export class Replay extends BaseStrategy {
 export type EWCOptions = StrategyOptions & EWCPluginOptions;
 
 /** Elastic Weight Consolidation, as Avalanche's `EWC`: `new EWC(model, opt, crit, { ewcLambda: 1000, mode: 'separate' })`. */
-export class EWC extends BaseStrategy {
-  readonly ewcPlugin: EWCPlugin;
-
+export class EWC extends PluginStrategy<EWCPlugin, EWCPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: EWCOptions) {
-    const [pluginOptions, rest] = splitOptions<EWCPluginOptions>(options, ['ewcLambda', 'mode', 'decayFactor', 'keepImportanceData']);
-    const plugin = new EWCPlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.ewcPlugin = plugin;
+    super(model, optimizer, criterion, options, ['ewcLambda', 'mode', 'decayFactor', 'keepImportanceData'], (o) => new EWCPlugin(o));
   }
 
+  /** The strategy's `EWCPlugin` (the same object as `plugin`), where its state lives. */
+  get ewcPlugin(): EWCPlugin {
+    return this.plugin;
+  }
 }
 
 /** `SynapticIntelligence` options: the strategy's plus the plugin's. */
 export type SynapticIntelligenceStrategyOptions = StrategyOptions & SynapticIntelligenceOptions;
 
 /** Synaptic Intelligence, as Avalanche's `SynapticIntelligence`: `new SynapticIntelligence(model, opt, crit, { siLambda: 1 })`. */
-export class SynapticIntelligence extends BaseStrategy {
-  readonly siPlugin: SynapticIntelligencePlugin;
-
+export class SynapticIntelligence extends PluginStrategy<SynapticIntelligencePlugin, SynapticIntelligenceOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: SynapticIntelligenceStrategyOptions) {
-    const [pluginOptions, rest] = splitOptions<SynapticIntelligenceOptions>(options, ['siLambda', 'eps']);
-    const plugin = new SynapticIntelligencePlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.siPlugin = plugin;
+    super(model, optimizer, criterion, options, ['siLambda', 'eps'], (o) => new SynapticIntelligencePlugin(o));
   }
 
+  /** The strategy's `SynapticIntelligencePlugin` (the same object as `plugin`), where its state lives. */
+  get siPlugin(): SynapticIntelligencePlugin {
+    return this.plugin;
+  }
 }
 
 /** `LwF` options: the strategy's plus `LwFPlugin`'s. */
 export type LwFOptions = StrategyOptions & LwFPluginOptions;
 
 /** Learning without Forgetting, as Avalanche's `LwF`: `new LwF(model, opt, crit, { alpha: 1, temperature: 2 })`. */
-export class LwF extends BaseStrategy {
-  readonly lwfPlugin: LwFPlugin;
-
+export class LwF extends PluginStrategy<LwFPlugin, LwFPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: LwFOptions = {}) {
-    const [pluginOptions, rest] = splitOptions<LwFPluginOptions>(options, ['alpha', 'temperature']);
-    const plugin = new LwFPlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.lwfPlugin = plugin;
+    super(model, optimizer, criterion, options, ['alpha', 'temperature'], (o) => new LwFPlugin(o));
   }
 
+  /** The strategy's `LwFPlugin` (the same object as `plugin`), where its state lives. */
+  get lwfPlugin(): LwFPlugin {
+    return this.plugin;
+  }
 }
 
 /** `LFL` options: the strategy's plus `LFLPlugin`'s. */
 export type LFLOptions = StrategyOptions & LFLPluginOptions;
 
 /** Less-Forgetful Learning, as Avalanche's `LFL`: `new LFL(model, opt, crit, { lambdaE: 1 })`. */
-export class LFL extends BaseStrategy {
-  readonly lflPlugin: LFLPlugin;
-
+export class LFL extends PluginStrategy<LFLPlugin, LFLPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: LFLOptions) {
-    const [pluginOptions, rest] = splitOptions<LFLPluginOptions>(options, ['lambdaE']);
-    const plugin = new LFLPlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.lflPlugin = plugin;
+    super(model, optimizer, criterion, options, ['lambdaE'], (o) => new LFLPlugin(o));
   }
 
+  /** The strategy's `LFLPlugin` (the same object as `plugin`), where its state lives. */
+  get lflPlugin(): LFLPlugin {
+    return this.plugin;
+  }
 }
 
 /** `MAS` options: the strategy's plus `MASPlugin`'s. */
 export type MASOptions = StrategyOptions & MASPluginOptions;
 
 /** Memory Aware Synapses, as current Avalanche's `MAS`: `new MAS(model, opt, crit, { lambdaReg: 1, alpha: 0.5 })`. */
-export class MAS extends BaseStrategy {
-  readonly masPlugin: MASPlugin;
-
+export class MAS extends PluginStrategy<MASPlugin, MASPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: MASOptions = {}) {
-    const [pluginOptions, rest] = splitOptions<MASPluginOptions>(options, ['lambdaReg', 'alpha']);
-    const plugin = new MASPlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.masPlugin = plugin;
+    super(model, optimizer, criterion, options, ['lambdaReg', 'alpha'], (o) => new MASPlugin(o));
   }
 
+  /** The strategy's `MASPlugin` (the same object as `plugin`), where its state lives. */
+  get masPlugin(): MASPlugin {
+    return this.plugin;
+  }
 }
 
 /** `GDumb` options: the strategy's plus `GDumbPlugin`'s. */
 export type GDumbOptions = StrategyOptions & GDumbPluginOptions;
 
 /** GDumb, as Avalanche's `GDumb`: `new GDumb(model, opt, crit, { memSize: 500 })`. */
-export class GDumb extends BaseStrategy {
-  readonly gdumbPlugin: GDumbPlugin;
-
+export class GDumb extends PluginStrategy<GDumbPlugin, GDumbPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: GDumbOptions = {}) {
-    const [pluginOptions, rest] = splitOptions<GDumbPluginOptions>(options, ['memSize']);
-    const plugin = new GDumbPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, GDUMB_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.gdumbPlugin = plugin;
+    super(model, optimizer, criterion, options, ['memSize'], (o, seed) => new GDumbPlugin({ ...o, seed: deriveSeed(seed, GDUMB_SALT) }));
+  }
+
+  /** The strategy's `GDumbPlugin` (the same object as `plugin`), where its state lives. */
+  get gdumbPlugin(): GDumbPlugin {
+    return this.plugin;
   }
 }
 
@@ -173,14 +192,14 @@ export class GDumb extends BaseStrategy {
 export type AGEMOptions = StrategyOptions & Omit<AGEMPluginOptions, 'seed'>;
 
 /** Averaged GEM, as Avalanche's `AGEM`: `new AGEM(model, opt, crit, { patternsPerExp: 250, sampleSize: 256 })`. */
-export class AGEM extends BaseStrategy {
-  readonly agemPlugin: AGEMPlugin;
-
+export class AGEM extends PluginStrategy<AGEMPlugin, AGEMPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: AGEMOptions) {
-    const [pluginOptions, rest] = splitOptions<AGEMPluginOptions>(options, ['patternsPerExp', 'sampleSize']);
-    const plugin = new AGEMPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, AGEM_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.agemPlugin = plugin;
+    super(model, optimizer, criterion, options, ['patternsPerExp', 'sampleSize'], (o, seed) => new AGEMPlugin({ ...o, seed: deriveSeed(seed, AGEM_SALT) }));
+  }
+
+  /** The strategy's `AGEMPlugin` (the same object as `plugin`), where its state lives. */
+  get agemPlugin(): AGEMPlugin {
+    return this.plugin;
   }
 }
 
@@ -188,14 +207,14 @@ export class AGEM extends BaseStrategy {
 export type GEMOptions = StrategyOptions & Omit<GEMPluginOptions, 'seed'>;
 
 /** Gradient Episodic Memory, as Avalanche's `GEM`: `new GEM(model, opt, crit, { patternsPerExp: 256, memoryStrength: 0.5 })`. */
-export class GEM extends BaseStrategy {
-  readonly gemPlugin: GEMPlugin;
-
+export class GEM extends PluginStrategy<GEMPlugin, GEMPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: GEMOptions) {
-    const [pluginOptions, rest] = splitOptions<GEMPluginOptions>(options, ['patternsPerExp', 'memoryStrength']);
-    const plugin = new GEMPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, GEM_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.gemPlugin = plugin;
+    super(model, optimizer, criterion, options, ['patternsPerExp', 'memoryStrength'], (o, seed) => new GEMPlugin({ ...o, seed: deriveSeed(seed, GEM_SALT) }));
+  }
+
+  /** The strategy's `GEMPlugin` (the same object as `plugin`), where its state lives. */
+  get gemPlugin(): GEMPlugin {
+    return this.plugin;
   }
 }
 
@@ -204,14 +223,14 @@ export type ERACEOptions = StrategyOptions & Omit<ERACEPluginOptions, 'seed'>;
 
 /** ER-ACE, as current Avalanche's `ER_ACE`: `new ER_ACE(model, opt, crit, { memSize: 500, batchSizeMem: 10 })`. */
 // eslint-disable-next-line @typescript-eslint/naming-convention
-export class ER_ACE extends BaseStrategy {
-  readonly erAcePlugin: ERACEPlugin;
-
+export class ER_ACE extends PluginStrategy<ERACEPlugin, ERACEPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: ERACEOptions = {}) {
-    const [pluginOptions, rest] = splitOptions<ERACEPluginOptions>(options, ['memSize', 'batchSizeMem']);
-    const plugin = new ERACEPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, ERACE_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.erAcePlugin = plugin;
+    super(model, optimizer, criterion, options, ['memSize', 'batchSizeMem'], (o, seed) => new ERACEPlugin({ ...o, seed: deriveSeed(seed, ERACE_SALT) }));
+  }
+
+  /** The strategy's `ERACEPlugin` (the same object as `plugin`), where its state lives. */
+  get erAcePlugin(): ERACEPlugin {
+    return this.plugin;
   }
 }
 
@@ -272,14 +291,14 @@ export class JointTraining extends BaseStrategy {
 export type DEROptions = StrategyOptions & Omit<DERPluginOptions, 'seed'>;
 
 /** Dark Experience Replay (DER++), as current Avalanche's `DER`: `new DER(model, opt, crit, { memSize: 500, alpha: 0.1, beta: 0.5 })`. */
-export class DER extends BaseStrategy {
-  readonly derPlugin: DERPlugin;
-
+export class DER extends PluginStrategy<DERPlugin, DERPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: DEROptions = {}) {
-    const [pluginOptions, rest] = splitOptions<DERPluginOptions>(options, ['memSize', 'batchSizeMem', 'alpha', 'beta']);
-    const plugin = new DERPlugin({ ...pluginOptions, seed: deriveSeed(rest.seed, DER_SALT) });
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.derPlugin = plugin;
+    super(model, optimizer, criterion, options, ['memSize', 'batchSizeMem', 'alpha', 'beta'], (o, seed) => new DERPlugin({ ...o, seed: deriveSeed(seed, DER_SALT) }));
+  }
+
+  /** The strategy's `DERPlugin` (the same object as `plugin`), where its state lives. */
+  get derPlugin(): DERPlugin {
+    return this.plugin;
   }
 }
 
@@ -287,14 +306,14 @@ export class DER extends BaseStrategy {
 export type CWRStarOptions = StrategyOptions & CWRStarPluginOptions;
 
 /** CWR*, as Avalanche's `CWRStar`: `new CWRStar(model, opt, crit, { cwrLayerName: 'classifier' })`. */
-export class CWRStar extends BaseStrategy {
-  readonly cwrPlugin: CWRStarPlugin;
-
+export class CWRStar extends PluginStrategy<CWRStarPlugin, CWRStarPluginOptions> {
   constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: CWRStarOptions = {}) {
-    const [pluginOptions, rest] = splitOptions<CWRStarPluginOptions>(options, ['cwrLayerName', 'freezeRemainingModel']);
-    const plugin = new CWRStarPlugin(pluginOptions);
-    super(model, optimizer, criterion, withPlugin(rest, plugin));
-    this.cwrPlugin = plugin;
+    super(model, optimizer, criterion, options, ['cwrLayerName', 'freezeRemainingModel'], (o) => new CWRStarPlugin(o));
+  }
+
+  /** The strategy's `CWRStarPlugin` (the same object as `plugin`), where its state lives. */
+  get cwrPlugin(): CWRStarPlugin {
+    return this.plugin;
   }
 }
 
