@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CWRStar, CrossEntropyLoss, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  CWRStar, CrossEntropyLoss, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -181,6 +181,33 @@ test('iCaRL: the nearest-mean-of-exemplars classifier returns the class of the n
   }));
   direct /= 4;
   assert.ok(Math.abs(icarlBCE(tf.tensor2d(logits), tf.tensor2d(targets)).dataSync()[0] - direct) < 1e-6);
+});
+
+test('iCaRL: its exemplars are a class-balanced herding buffer that trackBuffer records; older classes are cut in herding order', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+  const model = new SimpleMLP({ numClasses: 10, seed: 1 });
+  const s = new ICaRL(model, new SGD({ lr: 0.01, momentum: 0.9 }), { memorySize: 50, trainMbSize: 128, trainEpochs: 1, evalMbSize: 500, seed: 1, evaluator: new EvaluationPlugin() });
+  const history = trackBuffer(s.icarlPlugin.storagePolicy, 'iCaRL');
+  await s.train(b.trainStream[0]);
+  const first = new Map([...s.icarlPlugin.exemplars].map(([c, d]) => [c, Array.from(d.sampleIds)]));
+  assert.deepEqual([...first.values()].map((ids) => ids.length), [25, 25]);
+  // The new classes' exemplars are herding's first picks on the trained model's features.
+  for (const [c, ids] of first) {
+    const classData = b.trainStream[0].dataset.subset(b.trainStream[0].dataset.indicesBy('class').get(c)!);
+    const order = await new HerdingSelectionStrategy(model).makeSortedIndices({ evalMbSize: 500 }, classData, 25);
+    assert.deepEqual(ids, order.slice(0, 25).map((i) => classData.sampleIds[i]));
+  }
+  await s.train(b.trainStream[1]);
+  assert.deepEqual(history.snapshots.map((snap) => snap.size), [50, 48]);
+  assert.deepEqual([...history.snapshots[1].classes.values()], [12, 12, 12, 12]);
+  for (const [c, ids] of first) assert.deepEqual(Array.from(s.icarlPlugin.exemplars.get(c)!.sampleIds), ids.slice(0, 12), `class ${c} keeps its first 12 in herding order`);
+  assert.equal(s.icarlPlugin.storagePolicy.buffer.length, 48);
+  assert.ok(s.icarlPlugin.classMeans.size === 4);
+  assert.throws(() => new HerdingClassBuffer({ memorySize: -1 }), /memorySize must be a non-negative integer/);
+  assert.throws(() => new HerdingClassBuffer({ memorySize: 5, fixed: true } as never), /fixed/);
+  s.dispose();
+  model.dispose();
 });
 
 test('effect on class-incremental SplitMNIST with 500 samples of memory: rehearsal far above Naive; Cumulative and JointTraining near one model on everything', async () => {

@@ -3,3 +3,4 @@ export * from './reservoir';
 export * from './selection';
 export * from './balanced';
 export * from './gdumb';
+export * from './herdingClassBuffer';

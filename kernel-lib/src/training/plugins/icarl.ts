@@ -6,14 +6,15 @@
  * nearest-mean-of-exemplars classifier on L2-normalised features.
  *
  * Differences from Avalanche 0.1, which we follow otherwise: herding runs on the raw features
- * (`HerdingSelectionStrategy`; Avalanche's normalises them first), and no horizontal-flip
- * augmentation enters the class means (the samples here are flat images).
+ * (`HerdingSelectionStrategy`; Avalanche's normalises them first); with `fixedMemory` each class
+ * keeps `floor(memorySize / classes)` exemplars, never more than `memorySize` in all (Avalanche
+ * rounds up); and no horizontal-flip augmentation enters the class means (the samples here are flat
+ * images).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ClassificationDataset } from '../../data/dataset';
 import type { CLModel } from '../../models/model';
-import { HerdingSelectionStrategy } from '../../storage/selection';
-import { checkBufferSize } from '../../storage/exemplarsBuffer';
+import { HerdingClassBuffer } from '../../storage/herdingClassBuffer';
 import { checkKnownOptions } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
 import { cloneModel, evalOverDataset } from './regularization';
@@ -47,10 +48,8 @@ function normalisedFeatures(model: CLModel, data: ClassificationDataset, batchSi
 
 /** iCaRL's exemplars, distillation and class means. The `ICaRL` strategy uses the means to classify. */
 export class ICaRLPlugin extends StrategyPlugin {
-  readonly memorySize: number;
-  readonly fixedMemory: boolean;
-  /** Class → its exemplars, in herding order (best first). */
-  readonly exemplars = new Map<number, ClassificationDataset>();
+  /** The exemplars, chosen by herding, class-balanced (`trackBuffer` and the buffer views work on it). */
+  readonly storagePolicy: HerdingClassBuffer;
   /** Classes in the order they were seen. */
   readonly observedClasses: number[] = [];
   /** Class → the normalised mean of its exemplars' normalised features. */
@@ -62,14 +61,27 @@ export class ICaRLPlugin extends StrategyPlugin {
   constructor(options: ICaRLPluginOptions = {}) {
     super();
     checkKnownOptions('ICaRLPlugin', options, ['memorySize', 'fixedMemory']);
-    this.memorySize = checkBufferSize('memorySize', options.memorySize ?? 2000);
-    this.fixedMemory = options.fixedMemory ?? true;
+    this.storagePolicy = new HerdingClassBuffer({ memorySize: options.memorySize ?? 2000, fixedMemory: options.fixedMemory ?? true });
   }
 
-  /** All exemplars as one data set (empty before the first experience ends). */
+  /** Exemplars kept: in all (`fixedMemory`) or per class. */
+  get memorySize(): number {
+    return this.storagePolicy.memorySize;
+  }
+
+  get fixedMemory(): boolean {
+    return this.storagePolicy.fixedMemory;
+  }
+
+  /** Class → its exemplars, in herding order (best first). */
+  get exemplars(): ReadonlyMap<number, ClassificationDataset> {
+    return this.storagePolicy.exemplars;
+  }
+
+  /** All exemplars as one data set (null before the first experience ends). */
   get memory(): ClassificationDataset | null {
-    const parts = [...this.exemplars.values()].filter((d) => d.length > 0);
-    return parts.length ? ClassificationDataset.concat(parts) : null;
+    const buffer = this.storagePolicy.buffer;
+    return buffer.length ? buffer : null;
   }
 
   override beforeTraining(strategy: BaseStrategy): void {
@@ -103,17 +115,10 @@ export class ICaRLPlugin extends StrategyPlugin {
 
   override async afterTrainingExp(strategy: BaseStrategy): Promise<void> {
     const model = strategy.model;
-    const perClass = this.fixedMemory ? Math.ceil(this.memorySize / this.observedClasses.length) : this.memorySize;
-    const data = strategy.experience!.dataset;
-    const herding = new HerdingSelectionStrategy(model);
-    for (const [c, indices] of data.indicesBy('class')) {
-      const classData = data.subset(indices);
-      const order = await herding.makeSortedIndices(strategy, classData, Math.min(perClass, classData.length));
-      this.exemplars.set(c, classData.subset(order.slice(0, Math.min(perClass, classData.length))));
-    }
-    // Older classes keep their best `perClass` exemplars (herding order).
-    for (const [c, ex] of this.exemplars) if (ex.length > perClass) this.exemplars.set(c, ex.subset(Array.from({ length: perClass }, (_, i) => i)));
-    for (const [c, ex] of this.exemplars) {
+    await this.storagePolicy.update(strategy);
+    this.classMeans.clear();
+    for (const [c, ex] of this.storagePolicy.exemplars) {
+      if (ex.length === 0) continue;
       const { values, width: dim } = await normalisedFeatures(model, ex, strategy.evalMbSize);
       const m = new Float32Array(dim);
       for (let i = 0; i < ex.length; i++) for (let d = 0; d < dim; d++) m[d] += values[i * dim + d] / ex.length;
@@ -122,7 +127,7 @@ export class ICaRLPlugin extends StrategyPlugin {
     }
     this.oldModel?.dispose();
     this.oldModel = cloneModel(model, 'ICaRL');
-    this.oldClasses = [...new Set([...this.oldClasses, ...data.targets])].sort((a, b) => a - b);
+    this.oldClasses = [...new Set([...this.oldClasses, ...strategy.experience!.dataset.targets])].sort((a, b) => a - b);
   }
 
   /**
