@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CWRStar, CrossEntropyLoss, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  AGEM, CWRStar, CrossEntropyLoss, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -49,6 +49,29 @@ test('A-GEM: g - min(g·r, 0) / (r·r) r on hand-made vectors (split over two va
   assert.ok(Math.abs(dot(flat, [1, 2, 0])) < 1e-5, 'the projection is orthogonal to r');
   const along = agemProject({ a: tf.tensor1d([3, 1]), b: tf.tensor1d([4]) }, r);
   assert.deepEqual([...along.a.arraySync() as number[], ...along.b.arraySync() as number[]], [3, 1, 4], 'a gradient that agrees with the memory is left alone');
+});
+
+test('A-GEM warns once when the optimizer has momentum (the step is then not the projected gradient)', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+  try {
+    for (const momentum of [0, 0.9]) {
+      const model = new SimpleMLP({ seed: 1 });
+      const s = new AGEM(model, new SGD({ lr: 0.01, momentum }), new CrossEntropyLoss(), { patternsPerExp: 10, trainMbSize: 200, seed: 1, evaluator: new EvaluationPlugin() });
+      await s.train(b.trainStream[0]);
+      await s.train(b.trainStream[1]);
+      s.dispose();
+      model.dispose();
+    }
+  } finally {
+    console.warn = warn;
+  }
+  const agem = warnings.filter((w) => w.startsWith('A-GEM'));
+  assert.equal(agem.length, 1, JSON.stringify(warnings));
+  assert.match(agem[0], /momentum 0\.9.*Use SGD without momentum/);
 });
 
 test('GDumb\'s buffer stays class-balanced as classes arrive, and GDumb trains on the buffer alone from the initial weights', async () => {
@@ -218,6 +241,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     Replay: (m, o) => new Replay(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500 }),
     GDumb: (m, o) => new GDumb(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, trainEpochs: 5 }),
     GEM: (m, o) => new GEM(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, patternsPerExp: 125 }),
+    AGEM: (m, o) => new AGEM(m, new SGD({ lr: 0.01 }), new CrossEntropyLoss(), { ...o, patternsPerExp: 125, sampleSize: 256 }),
     ER_ACE: (m, o) => new ER_ACE(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
     ICaRL: (m, o) => new ICaRL(m, new SGD({ lr: 0.01, momentum: 0.9 }), { ...o, memorySize: 500 }),
     DER: (m, o) => new DER(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { ...o, memSize: 500, batchSizeMem: 64 }),
@@ -238,7 +262,7 @@ test('effect on class-incremental SplitMNIST with 500 samples of memory: rehears
     model.dispose();
     assert.equal(tf.memory().numTensors, before, `${name} left tensors`);
   }
-  for (const name of ['Replay', 'GDumb', 'GEM', 'ER_ACE', 'DER', 'ICaRL']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
+  for (const name of ['Replay', 'GDumb', 'GEM', 'AGEM', 'ER_ACE', 'DER', 'ICaRL']) assert.ok(acc[name] > acc.Naive + 0.4, JSON.stringify(acc));
   assert.ok(acc.Cumulative > 0.85 && acc.JointTraining > 0.85, JSON.stringify(acc));
   assert.ok(Math.abs(acc.Cumulative - acc.JointTraining) < 0.05, JSON.stringify(acc));
 });
