@@ -14,7 +14,7 @@ import * as path from 'path';
 import { chromium, Browser } from 'playwright-core';
 import {
   accuracyMatrixChart, compareRuns, confusionMatrixChart, learningCurves, bufferClassHistogram, ParametricBuffer,
-  SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory,
+  SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory, setPlotlyJs,
 } from 'avalanche-ts';
 import { tempDir } from './helpers';
 
@@ -53,7 +53,7 @@ async function waitFor(url: string, ms: number): Promise<void> {
   throw new Error(`${url} did not answer within ${ms} ms`);
 }
 
-test('classic Jupyter notebook shows the saved charts of 04-looking-inside-the-buffer in Chromium', { timeout: 180_000 }, async () => {
+test('classic Jupyter notebook (untrusted, as from git) shows every saved chart of 04-looking-inside-the-buffer as a PNG, the Plotly figure too, in Chromium', { timeout: 180_000 }, async () => {
   const version = spawnSync('jupyter', ['notebook', '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, 'the classic notebook server is missing: apt-get install jupyter-notebook (see README)');
   fs.mkdirSync(artifacts, { recursive: true });
@@ -70,16 +70,19 @@ test('classic Jupyter notebook shows the saved charts of 04-looking-inside-the-b
     browser = await launch();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/notebooks/04-looking-inside-the-buffer.ipynb`, { waitUntil: 'load' });
-    await page.waitForSelector('.output_area img[src^="data:image/svg+xml"]', { timeout: 30_000 });
+    // The classic notebook drops untrusted SVG and shows PNG: charts and the Plotly figure are
+    // output_png images; the exemplar grid is sanitised HTML holding PNG rows.
+    await page.waitForSelector('.output_png img', { timeout: 30_000 });
     // Browser-side callbacks: the test's TypeScript has no DOM library, so elements are typed loosely.
     type Img = { complete: boolean; naturalWidth: number; naturalHeight: number };
-    const images = await page.$$eval('.output_area img[src^="data:image/svg+xml"]', (imgs) =>
+    const images = await page.$$eval('.output_png img', (imgs) =>
       (imgs as unknown as Img[]).map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight })));
-    assert.ok(images.length >= 9, `${images.length} charts shown`);
+    assert.ok(images.length >= 10, `${images.length} charts shown (9 Vega-Lite, 1 Plotly)`);
     for (const img of images) assert.ok(img.complete && img.width > 100 && img.height > 100, `a chart drawn at ${img.width}x${img.height}`);
-    const exemplars = await page.$$eval('.output_area img[src^="data:image/png"]', (imgs) => (imgs as unknown as Img[]).filter((i) => i.naturalWidth > 0).length);
+    assert.equal(await page.$$eval('.output_svg', (els) => els.length), 0, 'no untrusted SVG output');
+    const exemplars = await page.$$eval('.output_html img[src^="data:image/png"]', (imgs) => (imgs as unknown as Img[]).filter((i) => i.naturalWidth > 0).length);
     assert.ok(exemplars >= 10, `${exemplars} exemplar rows drawn`);
-    await page.locator('.output_area img[src^="data:image/svg+xml"]').first().scrollIntoViewIfNeeded();
+    await page.locator('.output_png img').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(artifacts, 'classic-notebook-04.png'), fullPage: false });
   } finally {
     await browser?.close();
@@ -106,7 +109,8 @@ test('vega-embed and plotly.js from node_modules render every chart kind with no
     compareRuns({ A: history, B: history }),
     sideBySide(bufferClassHistogram(buffer), tracked.compositionChart()),
   ];
-  const plotly = await toMimeBundle(new PlotlyFigure([{ y: [1, 3, 2], type: 'scatter' }]));
+  setPlotlyJs('inline');
+  const plotly = await toMimeBundle(new PlotlyFigure([{ y: [1, 3, 2], type: 'scatter' }])).finally(() => setPlotlyJs('none'));
   const nm = path.join(root, 'node_modules');
   const page = `<!doctype html><html><head>
 <script src="/nm/vega/build/vega.min.js"></script><script src="/nm/vega-lite/build/vega-lite.min.js"></script>
@@ -142,6 +146,106 @@ window.rendered = Promise.all(specs.map((s, i) => vegaEmbed('#chart' + i, s, { r
     }
     assert.ok((await tab.$$eval('.main-svg', (els) => els.length)) > 0, 'plotly drew its figure');
     await tab.screenshot({ path: path.join(artifacts, 'vega-embed-and-plotly.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    server.close();
+  }
+});
+
+/** JupyterLab 4's own output code (`@jupyterlab/rendermime` and the Vega 5 extension) bundled for the browser. */
+async function jupyterLabBundle(): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const result = await esbuild.build({
+    stdin: {
+      contents: "export { RenderMimeRegistry, standardRendererFactories, MimeModel } from '@jupyterlab/rendermime';\nexport { default as vega } from '@jupyterlab/vega5-extension';\n",
+      resolveDir: root,
+    },
+    bundle: true, platform: 'browser', format: 'iife', globalName: 'JupyterLabRendermime', write: false,
+    loader: { '.css': 'empty', '.svg': 'text' }, define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'error',
+  });
+  return result.outputFiles[0].text;
+}
+
+test('JupyterLab 4 (its rendermime registry and Vega 5 renderer, in Chromium) picks and draws every saved output of every notebook, trusted and untrusted', { timeout: 300_000 }, async () => {
+  const code = await jupyterLabBundle();
+  type Output = { output_type: string; data?: Record<string, unknown> };
+  const outputs: Array<{ where: string; data: Record<string, unknown> }> = [];
+  for (const name of fs.readdirSync(path.join(root, 'notebooks')).filter((n) => n.endsWith('.ipynb')).sort()) {
+    const nb = JSON.parse(fs.readFileSync(path.join(root, 'notebooks', name), 'utf8')) as { cells: Array<{ outputs?: Output[] }> };
+    nb.cells.forEach((cell, i) => (cell.outputs ?? []).forEach((o) => {
+      if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') return;
+      // nbformat stores multi-line strings as lists of lines.
+      const data = Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join('') : v]));
+      outputs.push({ where: `${name} cell ${i}`, data });
+    }));
+  }
+  assert.ok(outputs.filter((o) => o.data['application/vnd.vegalite.v5+json']).length >= 17, 'the notebooks hold their Vega-Lite charts');
+  const server = http.createServer((req, res) => {
+    if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body><div id="out"></div></body></html>');
+    if (req.url === '/rendermime.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  let browser: Browser | null = null;
+  try {
+    browser = await launch();
+    const tab = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    const errors: string[] = [];
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+    await tab.addScriptTag({ url: '/rendermime.js' });
+    // Browser-side code: the test's TypeScript has no DOM library, so the page is typed loosely.
+    const results = await tab.evaluate(async (list) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const g = globalThis as any;
+      const { RenderMimeRegistry, standardRendererFactories, MimeModel, vega } = g.JupyterLabRendermime;
+      // As JupyterLab starts: the standard factories, then each mime extension at its rank.
+      const registry = new RenderMimeRegistry({ initialFactories: standardRendererFactories });
+      for (const ext of Array.isArray(vega) ? vega : [vega]) registry.addFactory(ext.rendererFactory, ext.rank);
+      const out = [];
+      for (const { where, data } of list) {
+        const row: Record<string, unknown> = { where, types: Object.keys(data), text: String(data['text/plain'] ?? '') };
+        for (const trusted of [true, false]) {
+          const mime = registry.preferredMimeType(data, trusted ? 'any' : 'ensure');
+          const renderer = registry.createRenderer(mime);
+          const host = g.document.createElement('div');
+          g.document.getElementById('out').appendChild(host);
+          host.appendChild(renderer.node);
+          await renderer.renderModel(new MimeModel({ data, trusted }));
+          const imgs = [...renderer.node.querySelectorAll('img')];
+          await Promise.all(imgs.map((img: { decode(): Promise<void> }) => img.decode().catch(() => undefined)));
+          row[trusted ? 'trusted' : 'untrusted'] = {
+            mime,
+            drawn: renderer.node.querySelectorAll('svg .role-mark, canvas').length + imgs.filter((i: { naturalWidth: number }) => i.naturalWidth > 0).length,
+            text: String(renderer.node.textContent ?? '').trim().length,
+          };
+          host.remove();
+        }
+        out.push(row);
+      }
+      return out;
+    }, outputs);
+    for (const r of results as Array<{ where: string; types: string[]; text: string; trusted: { mime: string; drawn: number; text: number }; untrusted: { mime: string; drawn: number; text: number } }>) {
+      for (const mode of ['trusted', 'untrusted'] as const) {
+        const { mime, drawn, text } = r[mode];
+        if (r.types.includes('application/vnd.vegalite.v5+json')) {
+          assert.equal(mime, 'application/vnd.vegalite.v5+json', `${r.where} (${mode}): the interactive chart is chosen`);
+          assert.ok(drawn > 0, `${r.where} (${mode}): the chart is drawn`);
+        } else if (r.types.includes('application/vnd.plotly.v1+json')) {
+          // No Plotly renderer in a stock JupyterLab: the static picture shows, never an empty box.
+          assert.equal(mime, 'image/png', `${r.where} (${mode}): the Plotly figure's picture is chosen`);
+          assert.ok(drawn > 0, `${r.where} (${mode}): the picture is drawn`);
+        } else if (r.text.startsWith('<exemplar grid')) {
+          assert.ok(drawn >= 2, `${r.where} (${mode}): the exemplar images are kept (${drawn})`);
+        } else {
+          assert.ok(drawn > 0 || text > 0, `${r.where} (${mode}): ${mime} shows something`);
+        }
+      }
+    }
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();

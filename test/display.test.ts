@@ -4,7 +4,7 @@ import {
   ClassificationDataset, MetricHistory, ParametricBuffer, ReservoirSamplingBuffer, LivePlotLogger, MetricValue,
   accuracyMatrixChart, bufferClassHistogram, bufferTable, compareRuns, confusionMatrixChart, decodePng, exemplarGrid,
   forgettingChart, learningCurves, lossCurves, renderSvg, sideBySide, toMimeBundle, trackBuffer, PlotlyFigure,
-  publishDisplayData, VegaLiteSpec, MimeBundle,
+  publishDisplayData, VegaLiteSpec, MimeBundle, plotlyToVegaLite, setPlotlyJs,
 } from 'avalanche-ts';
 
 type Rows = Array<Record<string, unknown>>;
@@ -81,20 +81,57 @@ test('bad input to the plots is a clear error', () => {
   assert.throws(() => compareRuns({}), /give at least one run/);
 });
 
-test('the MIME bundle: Vega-Lite v5, SVG as <img> data URI, SVG, text; Plotly and HTML views', async () => {
+/** The share of pixels of a PNG that are not white (drawn ink). */
+function inkShare(png: Uint8Array): number {
+  const { rgba } = decodePng(png);
+  let ink = 0;
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] < 200 || rgba[i + 1] < 200 || rgba[i + 2] < 200) ink += 1;
+  return ink / (rgba.length / 4);
+}
+
+test('the MIME bundle: Vega-Lite v5, PNG drawn from the SVG (text included), SVG, text, no HTML; Plotly: JSON and a static picture, plotly.js only when asked', async () => {
   const spec = learningCurves(history(), { metric: 'Top1_Acc_Stream', title: 'stream accuracy' });
   const bundle = await toMimeBundle(spec);
-  assert.deepEqual(Object.keys(bundle).sort(), ['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
+  assert.deepEqual(Object.keys(bundle).sort(), ['application/vnd.vegalite.v5+json', 'image/png', 'image/svg+xml', 'text/plain']);
   assert.equal((bundle['application/vnd.vegalite.v5+json'] as VegaLiteSpec).$schema, 'https://vega.github.io/schema/vega-lite/v5.json');
   const svg = bundle['image/svg+xml'] as string;
   assert.ok(svg.startsWith('<svg') && svg.includes('stream accuracy'));
-  assert.equal(bundle['text/html'], `<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}" alt="Vega-Lite chart: stream accuracy">`);
+  const png = new Uint8Array(Buffer.from(bundle['image/png'] as string, 'base64'));
+  const [, w, h] = svg.match(/^<svg[^>]* width="(\d+)" height="(\d+)"/)!;
+  assert.deepEqual([decodePng(png).width, decodePng(png).height], [Number(w), Number(h)], 'the PNG has the chart\'s size');
+  assert.ok(inkShare(png) > 0.01, `the chart is drawn (${inkShare(png)})`);
+  // The text is drawn: the same chart with no title has less ink.
+  const untitled = await toMimeBundle(learningCurves(history(), { metric: 'Top1_Acc_Stream', title: ' ' }));
+  assert.ok(inkShare(png) > inkShare(new Uint8Array(Buffer.from(untitled['image/png'] as string, 'base64'))), 'the title is drawn');
   assert.equal(bundle['text/plain'], '<Vega-Lite chart: stream accuracy>');
-  const plotly = await toMimeBundle(new PlotlyFigure([{ y: [1, 2], type: 'scatter' }], { title: { text: 'p' } }));
-  assert.deepEqual(plotly['application/vnd.plotly.v1+json'], { data: [{ y: [1, 2], type: 'scatter' }], layout: { title: { text: 'p' } } });
-  assert.ok((plotly['text/html'] as string).length > 1_000_000, 'the first figure carries plotly.js');
-  const second = await toMimeBundle(new PlotlyFigure([{ y: [3] }]));
-  assert.ok((second['text/html'] as string).length < 2000, 'later figures reuse it');
+  const plotly = await toMimeBundle(new PlotlyFigure([{ y: [1, 2], type: 'scatter', name: 'run' }], { title: { text: 'p' } }));
+  assert.deepEqual(Object.keys(plotly).sort(), ['application/vnd.plotly.v1+json', 'image/png', 'text/plain']);
+  assert.deepEqual(plotly['application/vnd.plotly.v1+json'], { data: [{ y: [1, 2], type: 'scatter', name: 'run' }], layout: { title: { text: 'p' } } });
+  assert.ok(inkShare(new Uint8Array(Buffer.from(plotly['image/png'] as string, 'base64'))) > 0.01, 'the static picture is drawn');
+  assert.equal(plotly['text/plain'], '<Plotly figure: p, 1 trace>');
+  const redrawn = plotlyToVegaLite([{ y: [1, 2], name: 'run' }, { x: [0, 5], y: [3, 4], type: 'bar' }], { title: 'p', yaxis: { title: { text: 'acc' }, range: [0, 1] } })!;
+  assert.equal(redrawn.title, 'p');
+  assert.deepEqual((redrawn.layer as Array<{ data: { values: unknown[] }; mark: unknown }>).map((l) => [l.data.values, l.mark]), [
+    [[{ x: 0, y: 1, trace: 'run' }, { x: 1, y: 2, trace: 'run' }], { type: 'line', point: true }],
+    [[{ x: 0, y: 3, trace: 'trace 1' }, { x: 5, y: 4, trace: 'trace 1' }], { type: 'bar' }],
+  ]);
+  assert.deepEqual((redrawn.encoding as { y: unknown }).y, { field: 'y', type: 'quantitative', title: 'acc', scale: { domain: [0, 1] } });
+  // A trace type with no static picture: the text form says how to see it.
+  const pie = await toMimeBundle(new PlotlyFigure([{ type: 'pie', values: [1, 2] }]));
+  assert.deepEqual(Object.keys(pie).sort(), ['application/vnd.plotly.v1+json', 'text/plain']);
+  assert.match(pie['text/plain'] as string, /no static picture.*jupyterlab-plotly.*setPlotlyJs\('inline'\).*trust the notebook/);
+  // plotly.js inline, on request: in the first figure only; the HTML shows the static picture until the script runs.
+  setPlotlyJs('inline');
+  try {
+    const first = await toMimeBundle(new PlotlyFigure([{ y: [1, 2] }]));
+    assert.ok((first['text/html'] as string).length > 1_000_000, 'the first figure carries plotly.js');
+    const second = await toMimeBundle(new PlotlyFigure([{ y: [3] }]));
+    assert.ok((second['text/html'] as string).length < 30_000, 'later figures reuse it');
+    assert.match(second['text/html'] as string, /<img alt="Plotly figure, 1 trace" src="data:image\/png;base64,.*Trust the notebook to draw the interactive figure/);
+  } finally {
+    setPlotlyJs('none');
+  }
+  assert.throws(() => setPlotlyJs('cdn' as never), /setPlotlyJs: mode must be one of 'none', 'inline', got "cdn"/);
   await assert.rejects(toMimeBundle({ foo: 1 } as never), /show: expected a Vega-Lite spec/);
   await assert.rejects(toMimeBundle({ mark: 'nonsense' }), /invalid Vega-Lite spec/);
   // Outside a kernel, the text form is printed.

@@ -68,7 +68,8 @@ test('AbortSignal: train and eval stop at the next mini-batch with StrategyInter
   const b = await bench();
   const controller = new AbortController();
   let stopAt = -1;
-  const st = strategy({ plugins: [{ afterTrainingIteration(s: BaseStrategy) { if (s.clock.trainIterations === stopAt) controller.abort(new Error('enough')); } }] });
+  // In afterTrainingIteration the clock has not counted the iteration just done yet (as Avalanche's).
+  const st = strategy({ plugins: [{ afterTrainingIteration(s: BaseStrategy) { if (s.clock.trainIterations + 1 === stopAt) controller.abort(new Error('enough')); } }] });
   await st.train(b.trainStream[0], { signal: new AbortController().signal }); // warm-up: allocates the optimizer state
   const before = tf.memory().numTensors;
   const done = st.clock.trainIterations;

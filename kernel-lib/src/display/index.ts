@@ -7,3 +7,5 @@ export * from './show';
 export * from './plots';
 export * from './bufferViews';
 export * from './livePlot';
+export * from './rasterize';
+export * from './plotlyStatic';

@@ -1,12 +1,15 @@
 /**
  * Vega-Lite charts: specs (plain JSON objects the user can tweak), rendered to SVG in Node with
- * vega 5 (no browser), and their MIME bundle: `application/vnd.vegalite.v5+json` for JupyterLab,
- * `text/html` with the SVG as an `<img>` data URI (survives the classic notebook's sanitising of
- * untrusted outputs), `image/svg+xml`, and `text/plain`.
+ * vega 5 (no browser), and their MIME bundle, chosen from how the front-ends pick:
+ * `application/vnd.vegalite.v5+json` (JupyterLab draws it interactively, trusted or not: its Vega
+ * renderer outranks the image renderers and is safe), `image/png` (the classic notebook drops
+ * untrusted SVG and shows PNG; static viewers), `image/svg+xml` (the classic notebook when trusted,
+ * GitHub) and `text/plain`. No `text/html`: JupyterLab's HTML renderer would outrank the chart.
  */
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { MimeBundle } from './jupyter';
+import { svgToPng } from './rasterize';
 
 /** The Vega-Lite v5 schema URL. */
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -44,14 +47,13 @@ export function describeChart(spec: VegaLiteSpec): string {
   return `<Vega-Lite chart${title ? `: ${title}` : ''}${spec.description ? ` (${spec.description})` : ''}>`;
 }
 
-/** The MIME bundle of a chart (renders its SVG). */
+/** The MIME bundle of a chart (renders its SVG, and the SVG to PNG). */
 export async function vegaLiteBundle(spec: VegaLiteSpec): Promise<MimeBundle> {
   const full = { $schema: VEGA_LITE_SCHEMA, ...spec };
   const svg = await renderSvg(full);
-  const alt = describeChart(full).replace(/[<>"]/g, '');
   return {
     'application/vnd.vegalite.v5+json': full,
-    'text/html': `<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}" alt="${alt}">`,
+    'image/png': Buffer.from(svgToPng(svg)).toString('base64'),
     'image/svg+xml': svg,
     'text/plain': describeChart(full),
   };

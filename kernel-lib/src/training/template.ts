@@ -63,7 +63,12 @@ export interface TrainOptions extends RunOptions {
   evalStreams?: (Experience | Experience[])[];
 }
 
-/** Counters of the training progress, as Avalanche's `clock`. */
+/**
+ * Counters of the training progress, as Avalanche's `clock`. Like Avalanche's, whose clock is the
+ * last plugin, a counter advances after its event's hooks: in `afterTrainingIteration` the
+ * iteration just done is not counted yet (so the first mini-batch metric sits at step 0), in
+ * `afterTrainingEpoch` the epoch, in `afterTrainingExp` the experience.
+ */
 export interface StrategyClock {
   /** Training iterations so far, over all experiences. */
   trainIterations: number;
@@ -338,19 +343,19 @@ export class BaseStrategy {
       await this.trigger('beforeTrainingEpoch');
       if (this.stopTraining) break; // e.g. early stopping, before this epoch
       await this.trainingEpoch();
+      await this.trigger('afterTrainingEpoch');
       this.clock.trainExpEpochs += 1;
       this.clock.trainEpochs += 1;
-      await this.trigger('afterTrainingEpoch');
       evaluatedLast = this.evalEvery > 0 && (this.epoch + 1) % this.evalEvery === 0;
       if (evaluatedLast) await this.periodicEval();
       if (this.stopTraining) break;
     }
     this.stopTraining = false;
     if (this.evalEvery >= 0 && !evaluatedLast) await this.periodicEval();
-    this.clock.trainExpCounter += 1;
     this.lastTrainedExperience = experience.currentExperience;
     this.warnUntrainedVariables();
     await this.trigger('afterTrainingExp');
+    this.clock.trainExpCounter += 1;
   }
 
   /** Sets `adaptedDataset` from the experience (override to add augmentation or replay data). */
@@ -471,10 +476,10 @@ export class BaseStrategy {
         for (const name in applied) this.gradientSeen.add(name);
         this.optimizer.step(variables, applied);
         await this.trigger('afterUpdate');
+        await this.trigger('afterTrainingIteration');
         this.clock.trainIterations += 1;
         this.clock.trainEpochIterations += 1;
         this.clock.totalIterations += 1;
-        await this.trigger('afterTrainingIteration');
       } finally {
         this.endIteration();
       }
@@ -498,8 +503,8 @@ export class BaseStrategy {
         this.checkTargets();
         await this.trigger('afterEvalForward');
         this.loss = tf.tidy(() => this.criterion());
-        this.clock.totalIterations += 1;
         await this.trigger('afterEvalIteration');
+        this.clock.totalIterations += 1;
       } finally {
         this.endIteration();
       }
@@ -555,7 +560,7 @@ export class BaseStrategy {
    * (created when a stream with new tasks was evaluated) that get no gradient until their own.
    */
   private warnUntrainedVariables(): void {
-    if (this.clock.trainExpCounter !== 1) return;
+    if (this.clock.trainExpCounter !== 0) return;
     for (const v of this.model.trainableVariables) {
       if (this.gradientSeen.has(v.name) || this.gradientWarned.has(v.name)) continue;
       this.gradientWarned.add(v.name);
