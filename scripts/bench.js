@@ -10,9 +10,13 @@
  * (webgpu's device, as AVALANCHE_TS_WEBGPU: `null` is Dawn's null device, which runs nothing, so its
  * figures are what issuing the kernels costs this host: the ceiling a GPU behind it could reach),
  * --repeats N, --only tutorial (just the backend figures), --only strategies (the tutorial figures and
- * the strategies' step times).
+ * the strategies' step times), --only pytorch (the tutorial figures and the PyTorch yardstick:
+ * scripts/torch-yardstick.py, the same MLP in a plain PyTorch loop, when Debian's python3-torch is installed).
  */
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const lib = require(path.join(__dirname, '..', 'kernel-lib'));
 const tf = require(require.resolve('@tensorflow/tfjs', { paths: [path.join(__dirname, '..', 'kernel-lib')] }));
 
@@ -392,6 +396,86 @@ async function strategiesBench(benchmark, repeats) {
   console.log(`  SimpleCNN training (batch 128): ${Math.round(median(cnnRates)).toLocaleString('en-US')} samples/s; SimpleMLP at the same batch: ${Math.round(median(mlpRates)).toLocaleString('en-US')} samples/s`);
 }
 
+/** Writes a stream's samples as raw bytes and labels (the yardstick's input). */
+function writeStream(folder, name, stream) {
+  const data = lib.ClassificationDataset.concat(stream.map((e) => e.dataset));
+  fs.writeFileSync(path.join(folder, `${name}.u8`), data.images);
+  fs.writeFileSync(path.join(folder, `${name}.i32`), Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength));
+}
+
+/**
+ * The PyTorch yardstick: scripts/torch-yardstick.py (Debian's python3-torch) trains and evaluates the same MLP
+ * on the same samples, batch sizes and optimisers, with as many threads as our backend uses and then with
+ * PyTorch's default; the ratios are ours over PyTorch's, measured in this run.
+ */
+async function pytorchBench(benchmark, ours, info, repeats) {
+  console.log('');
+  console.log('PyTorch yardstick (same MLP, data, batch sizes and optimisers; tensors preloaded)');
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.log(`  skipped: PyTorch is not installed for ${python} (Debian: apt-get install python3-torch)`);
+    return;
+  }
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'avalanche-ts-yardstick-'));
+  try {
+    writeStream(folder, 'train', benchmark.trainStream);
+    writeStream(folder, 'test', benchmark.testStream);
+    const replayRates = [];
+    for (let r = 0; r < repeats; r++) {
+      const replay = tutorialReplay(r, true);
+      replayRates.push((await trainingRate(replay.strategy, benchmark.trainStream)).rate);
+      replay.strategy.dispose();
+      replay.model.dispose();
+    }
+    const ourReplay = median(replayRates);
+    const threads = info.threads ?? 1;
+    // n > 0: torch.set_num_threads(n) with the BLAS on `blas` threads (a generically linked BLAS, as in Debian's
+    // build, does not follow torch's count); 0: PyTorch's defaults.
+    const runTorch = (n, blas = n) => {
+      const env = n > 0 ? { ...process.env, OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(blas) } : process.env;
+      const r = spawnSync(python, [path.join(__dirname, 'torch-yardstick.py'), folder, String(n), String(repeats)], { encoding: 'utf8', env });
+      if (r.status !== 0) throw new Error(`torch-yardstick.py failed:\n${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').pop());
+    };
+    // PyTorch at its best for n threads: its BLAS on n threads or on one (more BLAS threads can be slower).
+    const bestTorch = (n) => {
+      const a = runTorch(n);
+      if (n === 1) return a;
+      const b = runTorch(n, 1);
+      return { ...a, train: Math.max(a.train, b.train), eval: Math.max(a.eval, b.eval), replay: Math.max(a.replay, b.replay) };
+    };
+    const same = bestTorch(threads);
+    const fmt = (v) => Math.round(v).toLocaleString('en-US').padStart(9);
+    const blas = same.blas.map((f) => f.replace(/^.*\/(openblas[^/]*|blas|atlas[^/]*)\/(lib[^/]*)$/, '$1/$2')).join(', ') || 'none found';
+    console.log(`  PyTorch ${same.torch}, ${same.threads} thread${same.threads === 1 ? '' : 's'} as ${info.name} here (its best of the BLAS on ${threads} or 1 thread); BLAS: ${blas}${/openblas/i.test(blas) ? '' : ' (the reference BLAS: install libopenblas0 for a fair yardstick)'}`);
+    console.log(`    training (Naive, batch 500)     ${fmt(same.train)} samples/s   ours ${fmt(ours.train)}`);
+    console.log(`    evaluation (batch 100)          ${fmt(same.eval)} samples/s   ours ${fmt(ours.eval)}`);
+    console.log(`    replay training (50 + 50, Adam) ${fmt(same.replay)} samples/s   ours ${fmt(ourReplay)}`);
+    console.log(`train_vs_pytorch: ${(ours.train / same.train).toFixed(2)}x   target >= 0.5x`);
+    console.log(`eval_vs_pytorch: ${(ours.eval / same.eval).toFixed(2)}x   target >= 0.5x`);
+    console.log(`replay_train_vs_pytorch: ${(ourReplay / same.replay).toFixed(2)}x   target >= 0.5x`);
+    if (threads > 1) {
+      // wasm's thread count is fixed per process: our single-thread figures come from a child bench.
+      const child = spawnSync(process.execPath, [__filename, '--only', 'tutorial', '--repeats', String(repeats)], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_THREADS: '1' } });
+      const figure = (label) => Number((new RegExp(`${label}\\s+([\\d,]+) samples/s`).exec(child.stdout) ?? [, 'NaN'])[1].replace(/,/g, ''));
+      const ours1 = { train: figure('tutorial training \\(Naive, batch 500\\)'), eval: figure('tutorial evaluation \\(batch 100\\)') };
+      const one = bestTorch(1);
+      console.log(`  one thread each: PyTorch training ${fmt(one.train)}, evaluation ${fmt(one.eval)} samples/s; ours ${fmt(ours1.train)}, ${fmt(ours1.eval)}`);
+      console.log(`train_vs_pytorch_1_thread: ${(ours1.train / one.train).toFixed(2)}x`);
+      console.log(`eval_vs_pytorch_1_thread: ${(ours1.eval / one.eval).toFixed(2)}x`);
+    }
+    const all = runTorch(0);
+    if (all.threads !== same.threads) {
+      console.log(`  PyTorch with its default ${all.threads} threads: training ${fmt(all.train)}, evaluation ${fmt(all.eval)}, replay ${fmt(all.replay)} samples/s`);
+      console.log(`train_vs_pytorch_default_threads: ${(ours.train / all.train).toFixed(2)}x   stretch >= 1x`);
+      console.log(`eval_vs_pytorch_default_threads: ${(ours.eval / all.eval).toFixed(2)}x   stretch >= 1x`);
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const target = option('backend', undefined);
@@ -441,6 +525,7 @@ async function main() {
   if (rows.length > 2) {
     console.log(`ratio fused kernels / plain tfjs ops (${rows[1].info.name}): training ${(rows[1].train / rows[2].train).toFixed(2)}x, evaluation ${(rows[1].eval / rows[2].eval).toFixed(2)}x, whole loop ${(rows[2].loop.seconds / rows[1].loop.seconds).toFixed(2)}x faster`);
   }
+  if (only === 'all' || only === 'pytorch') await pytorchBench(benchmark, rows[0], info, repeats);
   if (only === 'all' || only === 'strategies') await strategiesBench(benchmark, repeats);
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);

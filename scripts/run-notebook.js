@@ -67,12 +67,29 @@ function cellText(cell) {
   return { text: parts.join(''), errors };
 }
 
+/**
+ * Where the time went, from the cells' execution timestamps (nbclient records them): Jupyter and the
+ * kernel starting, each cell (the first one includes tslab compiling against the library's types and
+ * loading it), and the shutdown.
+ */
+function printTiming(nb, started, ended) {
+  const cells = nb.cells.filter((c) => c.cell_type === 'code' && c.metadata && c.metadata.execution);
+  if (cells.length === 0) return;
+  const t = (c, key) => Date.parse(c.metadata.execution[key]);
+  const first = t(cells[0], 'iopub.execute_input');
+  const last = t(cells[cells.length - 1], 'iopub.status.idle');
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const parts = cells.map((c, i) => `cell ${i + 1} ${s(t(c, 'iopub.status.idle') - t(c, 'iopub.execute_input'))}`);
+  console.log(`timing: ${s(ended - started)} in all = Jupyter and kernel start ${s(first - started)} + ${parts.join(' + ')} + shutdown ${s(ended - last)}; first cell's latency ${s(t(cells[0], 'iopub.status.idle') - t(cells[0], 'iopub.execute_input'))}`);
+}
+
 function runNotebook(notebook, args) {
   const input = path.resolve(notebook);
   const outDir = args.save ? path.dirname(input) : path.join(root, 'out');
   fs.mkdirSync(outDir, { recursive: true });
   const output = path.join(outDir, path.basename(input));
   console.log(`== running ${path.relative(root, input)} through the tslab kernel ==`);
+  const started = Date.now();
   const r = spawnSync(
     'jupyter',
     ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${args.timeout}`, '--ExecutePreprocessor.kernel_name=tslab', '--output', output, input],
@@ -98,6 +115,7 @@ function runNotebook(notebook, args) {
     console.error(`== ${path.relative(root, input)} FAILED ==`);
     return false;
   }
+  printTiming(JSON.parse(fs.readFileSync(output, 'utf8')), started, Date.now());
   console.log(`== ${path.relative(root, input)} ran; executed notebook: ${path.relative(root, output)} ==`);
   return true;
 }

@@ -3,6 +3,7 @@
  * loads wins; the `backend` option of `initBackend` or the env variable `AVALANCHE_TS_BACKEND`
  * forces one. A later backend joins by adding one entry to the list.
  */
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
 
@@ -41,6 +42,8 @@ export interface BackendCandidate {
   details?: () => string;
   /** Why the backend's factory failed, when it knows. */
   failureReason?: () => string | null;
+  /** CPU threads its kernels use, once it runs (when it knows). */
+  threads?: () => number;
   /** What the library's code paths may rely on. */
   capabilities: BackendCapabilities;
 }
@@ -83,15 +86,21 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
   {
     name: 'wasm',
     tfName: 'wasm',
-    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD)',
+    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD; threaded in Node through our patch of it)',
     load: () => {
-      require('@tensorflow/tfjs-backend-wasm');
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as { setThreadsCount(n: number): void };
+      // tfjs turns threads off in Node; patches/@tensorflow+tfjs-backend-wasm+4.22.0.patch starts its
+      // pthread workers from files (Node's worker_threads cannot load blob URLs) and counts every CPU.
+      const threads = requestedThreads();
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+      if (threads > 1) wasm.setThreadsCount(threads);
     },
     details: () => {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'single-threaded'}`;
+      const threads = wasmThreads();
+      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'single-threaded'}`;
     },
+    threads: () => wasmThreads(),
     capabilities: HOST_BACKEND,
   },
   {
@@ -112,6 +121,41 @@ export interface InitBackendOptions {
   backend?: string;
   /** Print the chosen backend (default true; printed once per process). */
   verbose?: boolean;
+  /**
+   * CPU threads of the wasm backend's kernels (default: every CPU, or the env variable
+   * `AVALANCHE_TS_THREADS`). Fixed when wasm first starts in the process.
+   */
+  threads?: number;
+}
+
+/** The environment variable that sets the wasm backend's thread count. */
+export const THREADS_ENV_VAR = 'AVALANCHE_TS_THREADS';
+
+let threadsOption: number | undefined;
+
+function checkThreads(value: unknown, source: string, shown: unknown = value): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64) {
+    throw new Error(`${source} must be a whole number of threads from 1 to 64, got ${JSON.stringify(shown)}`);
+  }
+  return value;
+}
+
+/** The thread count asked for: the option, else the env variable, else every CPU. */
+function requestedThreads(): number {
+  if (threadsOption !== undefined) return threadsOption;
+  const env = process.env[THREADS_ENV_VAR];
+  if (env !== undefined && env !== '') return checkThreads(Number(env), `environment variable ${THREADS_ENV_VAR}`, env);
+  return Math.max(1, os.cpus().length);
+}
+
+/** The threads the running wasm backend uses (1 when not threaded). */
+function wasmThreads(): number {
+  if (!tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) return 1;
+  try {
+    return (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
+  } catch {
+    return 1;
+  }
 }
 
 /** What happened to one candidate while choosing. */
@@ -126,6 +170,8 @@ export interface BackendInfo {
   name: string;
   tfName: string;
   details: string;
+  /** CPU threads of its kernels, when known (wasm). */
+  threads?: number;
   attempts: BackendAttempt[];
 }
 
@@ -212,6 +258,7 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
         name: candidate.name,
         tfName: candidate.tfName,
         details: candidate.details ? candidate.details() : '',
+        threads: candidate.threads?.(),
         attempts,
       };
     } catch (error) {
@@ -228,6 +275,14 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   if (options.backend !== undefined) checkBackendName(options.backend, 'initBackend: backend');
+  if (options.threads !== undefined) {
+    const threads = checkThreads(options.threads, 'initBackend: threads');
+    const wasmStarted = (tf.engine().registry as Record<string, unknown>).wasm !== undefined;
+    if (wasmStarted && threads !== wasmThreads()) {
+      throw new Error(`initBackend: threads: the wasm backend already runs with ${wasmThreads()} thread(s) in this process; set threads before it starts (restart the kernel)`);
+    }
+    threadsOption = threads;
+  }
   if (current && (options.backend === undefined || options.backend === current.name)) return current;
   if (pending && options.backend === undefined) return pending;
   pending = choose(options);
