@@ -11,7 +11,8 @@
  * figures are what issuing the kernels costs this host: the ceiling a GPU behind it could reach),
  * --repeats N, --only tutorial (just the backend figures), --only strategies (the tutorial figures and
  * the strategies' step times), --only pytorch (the tutorial figures and the PyTorch yardstick:
- * scripts/torch-yardstick.py, the same MLP in a plain PyTorch loop, when Debian's python3-torch is installed).
+ * scripts/torch-yardstick.py, the same MLP in a plain PyTorch loop, when Debian's python3-torch is installed),
+ * --only sweep (the tutorial figures and a 2 x 3 sweep, serial against a pool of worker processes).
  */
 const fs = require('fs');
 const os = require('os');
@@ -476,6 +477,26 @@ async function pytorchBench(benchmark, ours, info, repeats) {
   }
 }
 
+/**
+ * Sweeps: a 2 x 3 grid of the tutorial (Naive and Replay, 3 seeds; notebooks/experiments/naive-vs-replay.js)
+ * run serially in this process and on a pool of worker processes, one per CPU, each on one thread.
+ */
+async function sweepBench() {
+  console.log('');
+  console.log('sweeps: Naive and Replay x 3 seeds of the tutorial (5 experiences of 3 epochs, eval after each)');
+  const run = { module: path.join(__dirname, '..', 'notebooks', 'experiments', 'naive-vs-replay.js'), export: 'run' };
+  const grid = { strategy: ['Naive', 'Replay'], epochs: [3] };
+  const seeds = [1, 2, 3];
+  const serial = await timeIt(() => lib.sweep({ grid, seeds, run, workers: 0, progress: false }));
+  // One worker process on one thread: the serial time a single-threaded backend would take.
+  const serial1 = await timeIt(() => lib.sweep({ grid, seeds, run, workers: 1, progress: false }));
+  const workers = os.cpus().length;
+  const pooled = await timeIt(() => lib.sweep({ grid, seeds, run, workers, progress: false }));
+  console.log(`  serial in this process (${lib.currentBackend()?.details}): ${serial.toFixed(1)} s; serial in one worker process on one thread: ${serial1.toFixed(1)} s; on ${workers} worker processes (one thread each): ${pooled.toFixed(1)} s`);
+  console.log(`sweep_pool_vs_serial: ${(pooled / serial).toFixed(2)}x of the serial time (this process, ${lib.currentBackend()?.threads ?? 1} threads)   target <= 0.6x`);
+  console.log(`sweep_pool_vs_serial_1_thread: ${(pooled / serial1).toFixed(2)}x of the serial time on one thread`);
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const target = option('backend', undefined);
@@ -527,6 +548,7 @@ async function main() {
   }
   if (only === 'all' || only === 'pytorch') await pytorchBench(benchmark, rows[0], info, repeats);
   if (only === 'all' || only === 'strategies') await strategiesBench(benchmark, repeats);
+  if (only === 'all' || only === 'sweep') await sweepBench();
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);
     await displayBench(benchmark, repeats);

@@ -225,6 +225,23 @@ test('06-rehearsal-and-projection: nine strategies with 500 samples of memory, a
   assert.equal(displays.filter((o) => join(o.data?.['text/plain']).startsWith('<exemplar grid: 500 samples, 10 classes (0: 50, 1: 50')).length, 2);
 });
 
+test('07-sweeps-over-seeds: Naive and Replay over 3 seeds on worker processes, summary table, band chart, file round trip', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('07-'))!);
+  const { text, cells } = execute(file);
+  const runs = [...text.matchAll(/^(Naive|Replay)\s+seed (\d): final stream accuracy (\d\.\d+) \([\d.]+ s on worker (\d+)\)$/gm)];
+  assert.equal(runs.length, 6, text);
+  assert.equal(new Set(runs.map((m) => m[4])).size, 2, 'two worker processes');
+  const summary = Object.fromEntries([...text.matchAll(/^strategy=(\w+) \| Top1_Acc_Stream\S+ \| n=3 \| (\d\.\d+) ± (\d\.\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+  assert.ok(summary.Replay > summary.Naive + 0.15, JSON.stringify(summary));
+  const naive = runs.filter((m) => m[1] === 'Naive').map((m) => Number(m[3]));
+  assert.ok(Math.abs(summary.Naive - naive.reduce((a, b) => a + b, 0) / 3) < 1e-3, 'the mean of the runs');
+  assert.match(text, /^6 rows loaded; same summary: true$/m);
+  const bands = cells.flatMap((c) => c.outputs ?? []).filter((o) => join(o.data?.['text/plain']).includes('mean ± sd over seeds'));
+  assert.equal(bands.length, 1);
+  assert.match(text, /^sweep of 6 runs: 6 done, 0 running, 0 failed, 0 waiting \(of 6\)$/m);
+  assert.doesNotMatch(text, /tensor backend/, 'no library notices from the workers');
+});
+
 test('01-training-loop on the webgpu backend (Mesa software renderer): the tutorial loop runs in the kernel', () => {
   const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('01-'))!);
   const { text } = execute(file, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });

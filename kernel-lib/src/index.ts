@@ -13,3 +13,4 @@ export * from './training';
 export * from './evaluation';
 export * from './display';
 export { Random, setSeed, makeRandom } from './utils/random';
+export * from './sweep';

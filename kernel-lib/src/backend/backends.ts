@@ -5,6 +5,7 @@
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
+import { notice } from '../utils/notice';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
 
 /**
@@ -297,7 +298,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (options.verbose ?? true) {
     if (!printed || options.backend !== undefined) {
       const details = current.details ? ` (${current.details})` : '';
-      console.log(`avalanche-ts: tensor backend '${current.name}'${details}`);
+      notice(`avalanche-ts: tensor backend '${current.name}'${details}`);
       printed = true;
     }
   }

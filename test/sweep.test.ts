@@ -1,0 +1,142 @@
+/**
+ * Sweeps: the grid, the summary and files on hand-made rows; the one-machine pool against a serial
+ * run; and the Redis queue with Debian's redis-server on a free port and two `avalanche-ts worker`
+ * processes, one killed mid-run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { SweepResults, SweepRow, attachSweep, expandGrid, sweep } from 'avalanche-ts';
+import { tempDir } from './helpers';
+
+const experiment = { module: path.join(__dirname, 'sweepExperiment.js'), export: 'run' };
+const root = path.resolve(__dirname, '..');
+const STREAM = 'Top1_Acc_Stream/eval_phase/test_stream/Task000';
+
+test('grid expansion, summary (mean, sample sd, min, max), table, band chart, JSON and CSV files with NaN kept', () => {
+  assert.deepEqual(expandGrid({ s: ['a', 'b'], lr: [1, 2] }), [{ s: 'a', lr: 1 }, { s: 'a', lr: 2 }, { s: 'b', lr: 1 }, { s: 'b', lr: 2 }]);
+  assert.throws(() => expandGrid({ lr: [] }), /grid.lr must be a non-empty list/);
+  const h = (values: number[]) => ({ x: values.map((_, i) => i), values, trainedExperience: values.map((_, i) => i) });
+  const rows: SweepRow[] = [
+    { configIndex: 0, config: { s: 'a' }, seed: 1, metrics: { acc: h([0.1, 0.5]), loss: 1 }, seconds: 1, worker: 'w1' },
+    { configIndex: 0, config: { s: 'a' }, seed: 2, metrics: { acc: h([0.3, 0.7]), loss: NaN }, seconds: 1, worker: 'w2' },
+    { configIndex: 1, config: { s: 'b' }, seed: 1, metrics: { acc: h([0.2, 0.9]), loss: 3 }, seconds: 1, worker: 'w1' },
+    { configIndex: 1, config: { s: 'b' }, seed: 2, error: 'Error: boom, "quoted", with, commas', seconds: 0.5, worker: 'w2' },
+  ];
+  const results = new SweepResults(rows);
+  const acc = results.summary('acc');
+  assert.deepEqual(acc.map((r) => [r.config, r.n]), [['s=a', 2], ['s=b', 1]]);
+  assert.ok(Math.abs(acc[0].mean - 0.6) < 1e-12 && Math.abs(acc[0].sd - Math.sqrt(0.02)) < 1e-12 && acc[0].min === 0.5 && acc[0].max === 0.7);
+  assert.equal(acc[1].sd, 0, 'one seed: sd 0');
+  assert.deepEqual(results.summary('loss').map((r) => [r.config, r.n, r.mean]), [['s=a', 1, 1], ['s=b', 1, 3]], 'NaN is left out of the statistics');
+  assert.throws(() => results.summary('nope'), /no metric matches 'nope'; metrics: acc, loss/);
+  assert.match(results.table('acc').text, /s=b \| seed 2 failed: Error: boom/);
+  const chart = results.compareRuns({ metric: 'acc' }) as { data: { values: Array<Record<string, number | string>> }; layer: Array<{ mark: { type: string } }> };
+  assert.deepEqual(chart.layer.map((l) => l.mark.type), ['area', 'line']);
+  const a1 = chart.data.values.find((v) => v.config === 's=a' && v.x === 1)!;
+  assert.ok(Math.abs((a1.mean as number) - 0.6) < 1e-12 && Math.abs((a1.hi as number) - 0.6 - Math.sqrt(0.02)) < 1e-12);
+  assert.throws(() => results.compareRuns({ metric: 'acx' }), /metric must be one of the runs' metrics \(acc, loss\)/);
+  const dir = tempDir('sweep-files-');
+  for (const file of ['r.json', 'r.csv']) {
+    results.save(path.join(dir, file));
+    const back = SweepResults.load(path.join(dir, file));
+    assert.equal(back.rows.length, 4);
+    assert.ok(Number.isNaN(back.rows[1].metrics!.loss as number), `${file}: NaN kept`);
+    assert.deepEqual(back.rows.map((r) => r.error), rows.map((r) => r.error), `${file}: errors kept`);
+    assert.deepEqual(back.summary(), results.summary(), `${file}: same summary`);
+  }
+  assert.throws(() => results.save(path.join(dir, 'r.txt')), /must end in .json or .csv/);
+});
+
+test('one machine: a pool of worker processes gives the serial run\'s rows; a failing run is reported and the others finish', { timeout: 180_000 }, async () => {
+  const grid = { lr: [0.01, 0.05], fail: [false] };
+  const serial = await sweep({ grid, seeds: [1, 2], run: experiment, workers: 0 });
+  const progress: string[] = [];
+  const pooled = await sweep({ grid, seeds: [1, 2], run: experiment, workers: 2, progress: (p) => progress.push(`${p.done}/${p.total}`) });
+  assert.equal(pooled.rows.length, 4);
+  assert.deepEqual(pooled.rows.map((r) => [r.configIndex, r.seed]), [[0, 1], [0, 2], [1, 1], [1, 2]]);
+  assert.deepEqual(pooled.rows.map((r) => r.metrics), serial.rows.map((r) => r.metrics), 'identical metrics to the serial run');
+  assert.ok(Number.isNaN(pooled.rows[0].metrics!.nan as number), 'NaN crosses the process boundary');
+  assert.equal(new Set(pooled.rows.map((r) => r.worker)).size, 2, 'two worker processes');
+  assert.ok(pooled.rows.every((r) => r.worker !== `${require('os').hostname()}:${process.pid}`), 'not run in this process');
+  assert.equal(progress[progress.length - 1], '4/4');
+  const mixed = await sweep({ configs: [{ lr: 0.01 }, { lr: 0.01, fail: true }], seeds: [3], run: experiment, workers: 2 });
+  assert.equal(mixed.rows[0].error, undefined);
+  assert.match(mixed.rows[1].error!, /configured to fail \(seed 3\)/);
+  await assert.rejects(sweep({ grid, seeds: [1], run: async () => ({}), workers: 2 }), /worker processes load the experiment: pass run as \{ module, export \}/);
+  await assert.rejects(sweep({ grid, seeds: [1], run: { module: './rel.js' } }), /run.module must be an absolute path/);
+  await assert.rejects(sweep({ grid, seeds: [1, 1], run: experiment }), /seeds has duplicates/);
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+test('many machines: Redis (redis-server) and two `avalanche-ts worker` processes; one killed mid-run, its run redone by the other; one row per run, as serial', { timeout: 300_000 }, async () => {
+  const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0, 'redis-server is missing: apt-get install redis-server (see README)');
+  const port = await freePort();
+  const redisDir = tempDir('redis-');
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const workers: ChildProcess[] = [];
+  const logs: string[][] = [];
+  const cli = path.join(root, 'node_modules', '.bin', 'avalanche-ts');
+  const startWorker = () => {
+    const w = spawn(cli, ['worker', '--redis', url, '--lock-ms', '2000', '--queue', 'test-sweeps'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AVALANCHE_TS_THREADS: '1' } });
+    const log: string[] = [];
+    w.stdout!.on('data', (d) => log.push(...String(d).split('\n').filter(Boolean)));
+    w.stderr!.on('data', (d) => log.push(...String(d).split('\n').filter(Boolean)));
+    workers.push(w);
+    logs.push(log);
+    return { w, log };
+  };
+  try {
+    for (let i = 0; i < 50 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+    const a = startWorker();
+    const b = startWorker();
+    const grid = { lr: [0.01, 0.05], sleepMs: [1500] };
+    const seeds = [1, 2, 3];
+    const name = `t${Date.now()}`;
+    // Kill the first worker as soon as it has started a run.
+    const killed = new Promise<string>((resolve) => {
+      const timer = setInterval(() => {
+        const line = a.log.find((l) => l.includes(': started'));
+        if (line) {
+          clearInterval(timer);
+          a.w.kill('SIGKILL');
+          resolve(line);
+        }
+      }, 50);
+    });
+    const queued = await sweep({ grid, seeds, run: experiment, redis: url, queue: 'test-sweeps', name, progress: false });
+    const killedLine = await killed;
+    assert.equal(queued.rows.length, 6, 'one row per (configuration, seed)');
+    assert.deepEqual(queued.rows.map((r) => [r.configIndex, r.seed]), [[0, 1], [0, 2], [0, 3], [1, 1], [1, 2], [1, 3]]);
+    assert.ok(queued.rows.every((r) => r.error === undefined), JSON.stringify(queued.failed));
+    // The killed worker's run was finished by the other worker.
+    const [, what] = /sweep \S+: (.*): started/.exec(killedLine)!;
+    assert.ok(b.log.some((l) => l.includes(`${what}: done`)), `the other worker redid "${what}":\n${b.log.join('\n')}`);
+    assert.ok(!a.log.some((l) => l.includes(`${what}: done`)));
+    const serial = await sweep({ grid, seeds, run: experiment, workers: 0 });
+    assert.deepEqual(queued.rows.map((r) => r.metrics), serial.rows.map((r) => r.metrics), 'identical to a serial run');
+    // Re-attaching later gives the same rows; enqueuing the same sweep again runs nothing twice.
+    const again = await attachSweep({ redis: url, queue: 'test-sweeps', name, progress: false });
+    assert.deepEqual(again.rows, queued.rows);
+    await assert.rejects(attachSweep({ redis: url, queue: 'test-sweeps', name: 'nothing-here', progress: false }), /no sweep named 'nothing-here'/);
+    await assert.rejects(sweep({ grid, seeds, run: async () => ({}), redis: url }), /with redis, run must be \{ module, export \}/);
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
+    redis.kill('SIGTERM');
+    fs.rmSync(redisDir, { recursive: true, force: true });
+  }
+});
