@@ -51,3 +51,54 @@ test('a bad thread count is a clear error', () => {
   const env = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ backend: 'wasm' }).catch((e) => { console.log(e.message); })`], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_THREADS: 'all' } });
   assert.match(env.stdout, /environment variable AVALANCHE_TS_THREADS must be a whole number of threads from 1 to 64, got "all"/);
 });
+
+test('native BLAS path (AVALANCHE_TS_BLAS=1): products with every transpose, bias and ReLU equal wasm\'s; training matches to float rounding', { timeout: 180_000 }, (t) => {
+  const fs = require('fs') as typeof import('fs');
+  if (spawnSync('cc', ['--version']).status !== 0) return t.skip('no C compiler here, so the optional addon was not built (the wasm kernels run)');
+  assert.ok(fs.existsSync(path.join(lib, 'native', 'build', 'blas.node')), 'npm install builds the addon when a C compiler is present (scripts/build-native.js)');
+  const code = `
+    const lib = require(${JSON.stringify(lib)});
+    const tf = require(require.resolve('@tensorflow/tfjs', { paths: [${JSON.stringify(lib)}] }));
+    (async () => {
+      const info = await lib.initBackend({ verbose: false });
+      const r = lib.makeRandom(1);
+      const m = (rows, cols) => tf.tensor2d(Float32Array.from({ length: rows * cols }, () => r.next() * 2 - 1), [rows, cols]);
+      const a = m(37, 53), b = m(53, 29), at = m(53, 37), bt = m(29, 53), bias = tf.tensor1d(Float32Array.from({ length: 29 }, () => r.next() * 2 - 1));
+      const results = {};
+      results.nn = tf.matMul(a, b).arraySync();
+      results.tn = tf.matMul(at, b, true, false).arraySync();
+      results.nt = tf.matMul(a, bt, false, true).arraySync();
+      results.tt = tf.matMul(at, bt, true, true).arraySync();
+      // As the layers call it: rank-3 operands, a rank-1 bias.
+      results.fused = tf.engine().runKernel('_FusedMatMul', { a: a.reshape([1, 37, 53]), b: b.reshape([1, 53, 29]), bias }, { transposeA: false, transposeB: false, activation: 'relu', leakyreluAlpha: 0.2 }).arraySync();
+      results.batched = tf.matMul(tf.stack([a, a]), tf.stack([b, b])).arraySync();
+      const bm = await lib.SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+      const model = new lib.SimpleMLP({ seed: 1 });
+      const s = new lib.Naive(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 500, seed: 1, evaluator: new lib.EvaluationPlugin() });
+      await s.train(bm.trainStream[0]);
+      results.weights = Array.from(model.trainableVariables[0].dataSync().slice(0, 2000));
+      console.log(JSON.stringify({ details: info.details, results }));
+    })();`;
+  const run = (blas: boolean) => {
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, AVALANCHE_TS_BACKEND: 'wasm', AVALANCHE_TS_BLAS: blas ? '1' : '0' } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { details: string; results: Record<string, unknown> };
+  };
+  const wasm = run(false);
+  const blas = run(true);
+  assert.match(blas.details, /matrix products by libopenblas\S* on \d+ threads?/);
+  assert.doesNotMatch(wasm.details, /matrix products/);
+  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+  for (const key of ['nn', 'tn', 'nt', 'tt', 'fused', 'batched']) {
+    const x = flat(blas.results[key]);
+    const y = flat(wasm.results[key]);
+    assert.equal(x.length, y.length, key);
+    const worst = Math.max(...x.map((v, i) => Math.abs(v - y[i])));
+    assert.ok(worst < 1e-4, `${key}: BLAS and wasm differ by ${worst}`);
+  }
+  const w1 = flat(blas.results.weights);
+  const w2 = flat(wasm.results.weights);
+  assert.ok(Math.max(...w1.map((v, i) => Math.abs(v - w2[i]))) < 1e-3, 'the same training to float rounding');
+  const bad = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ blas: 'yes' }).catch((e) => console.log(e.message))`], { encoding: 'utf8' });
+  assert.match(bad.stdout, /initBackend: blas must be true or false, got "yes"/);
+});

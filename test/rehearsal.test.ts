@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  AGEM, CWRStar, CrossEntropyLoss, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  AGEM, CWRStar, CrossEntropyLoss, GSS_greedy, GSSGreedyPlugin, GSSGreedyBuffer, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -231,6 +231,66 @@ test('iCaRL: its exemplars are a class-balanced herding buffer that trackBuffer 
   assert.throws(() => new HerdingClassBuffer({ memorySize: 5, fixed: true } as never), /fixed/);
   s.dispose();
   model.dispose();
+});
+
+test('GSS-greedy: a sample\'s score is the cosine of its gradient with the memory\'s; the memory fills, then changes only when a batch conflicts; seeded; tensors flat', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+  const data = b.trainStream[0].dataset;
+  // The score, computed directly: memory = 8 samples (one batch of 8), candidate = sample 20.
+  const model = new SimpleMLP({ seed: 2 });
+  const plugin = new GSSGreedyPlugin({ memSize: 8, memStrength: 3, seed: 1 });
+  const s = new Naive(model, new SGD({ lr: 0.01 }), new CrossEntropyLoss(), { evaluator: new EvaluationPlugin(), plugins: [plugin] });
+  for (let i = 0; i < 8; i++) plugin.storagePolicy.put(i, data, i, 0.1);
+  model.eval();
+  const p = plugin as unknown as { memoryGradients(st: unknown, n: number): tf.Tensor2D; sampleScores(st: unknown, g: tf.Tensor2D, d: unknown, c: Int32Array): Promise<Float32Array> };
+  const g = p.memoryGradients(s, 8);
+  assert.deepEqual(g.shape.slice(0, 1), [1], 'one memory batch: the whole memory');
+  const [score] = await p.sampleScores(s, g, data, Int32Array.of(20));
+  const flat = (rows: number[]) => {
+    const x = tf.tensor2d(Float32Array.from(rows.flatMap((r) => Array.from(data.images.subarray(r * 784, (r + 1) * 784), (v) => (v / 255 - data.normalization.mean) / data.normalization.std))), [rows.length, 784]);
+    const y = tf.tensor1d(Int32Array.from(rows, (r) => data.targets[r]), 'int32');
+    const { value, grads } = tf.variableGrads(() => new CrossEntropyLoss().forward(model.forward(x), y) as tf.Scalar, model.trainableVariables);
+    const v = Array.from(tf.concat(model.trainableVariables.map((w) => grads[w.name].reshape([-1]))).dataSync());
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    return v;
+  };
+  const gm = flat([0, 1, 2, 3, 4, 5, 6, 7]);
+  const gi = flat([20]);
+  const cos = dot(gm, gi) / Math.sqrt(dot(gm, gm) * dot(gi, gi));
+  assert.ok(Math.abs(score - cos) < 1e-4, `score ${score} vs direct cosine ${cos}`);
+  g.dispose();
+  s.dispose();
+  model.dispose();
+  // A run: the memory fills (first batch scored 0.1), then changes only in conflicting steps; the same seed, the same memory.
+  const run = async () => {
+    const before = tf.memory().numTensors;
+    const m = new SimpleMLP({ seed: 1 });
+    let first: number[] = [];
+    const probe = { afterTrainingIteration: (x: { clock: { trainIterations: number } }) => { if (x.clock.trainIterations === 0) first = Array.from(st.gssPlugin.storagePolicy.scores.subarray(0, st.gssPlugin.storagePolicy.filled)); } };
+    const st: GSS_greedy = new GSS_greedy(m, new SGD({ lr: 0.01, momentum: 0.9 }), new CrossEntropyLoss(), { memSize: 60, memStrength: 2, trainMbSize: 20, seed: 3, evaluator: new EvaluationPlugin(), plugins: [probe as never] });
+    const history = trackBuffer(st.gssPlugin.storagePolicy);
+    await st.train(b.trainStream[0]);
+    await st.train(b.trainStream[1]);
+    const ids = Array.from(st.gssPlugin.storagePolicy.buffer.sampleIds);
+    const out = { first, ids, sizes: history.snapshots.map((x) => x.size), classes: [...history.snapshots[1].classes.keys()].sort(), conflicts: st.gssPlugin.conflictingSteps, replaced: st.gssPlugin.replacements };
+    st.dispose();
+    m.dispose();
+    assert.equal(tf.memory().numTensors, before, 'tensors flat');
+    return out;
+  };
+  const r1 = await run();
+  assert.deepEqual(r1.first, new Array(20).fill(Math.fround(0.1)), 'the first batch enters whole, with score 0.1');
+  assert.deepEqual(r1.sizes, [60, 60]);
+  assert.ok(r1.classes.length >= 3, `the second experience's classes entered: ${r1.classes}`);
+  assert.ok(r1.conflicts > 0 && r1.replaced > 0 && r1.replaced <= r1.conflicts * 10, JSON.stringify(r1));
+  assert.deepEqual(await run(), r1, 'seeded: the same memory');
+  assert.throws(() => new GSSGreedyPlugin({ memStrength: 0 }), /memStrength must be/);
+  assert.throws(() => new GSSGreedyPlugin({ memSize: 10, inputSize: [784] } as never), /unknown option 'inputSize'/);
+  const buffer = new GSSGreedyBuffer(4);
+  for (let i = 0; i < 4; i++) buffer.put(i, data, i, [0.5, -0.2, 0.9, 0.1][i]);
+  buffer.resize({}, 2);
+  assert.deepEqual(Array.from(buffer.buffer.sampleIds), [data.sampleIds[1], data.sampleIds[3]], 'resize keeps the least redundant (lowest scores)');
 });
 
 test('effect on class-incremental SplitMNIST with 500 samples of memory: rehearsal far above Naive; Cumulative and JointTraining near one model on everything', async () => {

@@ -4,8 +4,10 @@
  * forces one. A later backend joins by adding one entry to the list.
  */
 import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { notice } from '../utils/notice';
+import { BLAS_ENV_VAR, enableNativeBlas } from './nativeBlas';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
 
 /**
@@ -127,6 +129,11 @@ export interface InitBackendOptions {
    * `AVALANCHE_TS_THREADS`). Fixed when wasm first starts in the process.
    */
   threads?: number;
+  /**
+   * Matrix products through a native BLAS on the wasm backend (default: the env variable
+   * `AVALANCHE_TS_BLAS=1`, else off). Needs the addon built at install and OpenBLAS (or Accelerate).
+   */
+  blas?: boolean;
 }
 
 /** The environment variable that sets the wasm backend's thread count. */
@@ -276,6 +283,7 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   if (options.backend !== undefined) checkBackendName(options.backend, 'initBackend: backend');
+  if (options.blas !== undefined && typeof options.blas !== 'boolean') throw new Error(`initBackend: blas must be true or false, got ${JSON.stringify(options.blas)}`);
   if (options.threads !== undefined) {
     const threads = checkThreads(options.threads, 'initBackend: threads');
     const wasmStarted = (tf.engine().registry as Record<string, unknown>).wasm !== undefined;
@@ -286,7 +294,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   if (current && (options.backend === undefined || options.backend === current.name)) return current;
   if (pending && options.backend === undefined) return pending;
-  pending = choose(options);
+  pending = choose(options).then((info) => withBlas(info, options.blas ?? process.env[BLAS_ENV_VAR] === '1'));
   try {
     current = await pending;
   } finally {
@@ -303,6 +311,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   return current;
+}
+
+/** Turns the native BLAS path on when asked (an error when it cannot run: never a silent fallback). */
+function withBlas(info: BackendInfo, wanted: boolean): BackendInfo {
+  if (!wanted) return info;
+  if (info.name !== 'wasm') throw new Error(`initBackend: blas: the native BLAS path runs on the wasm backend, and the backend is '${info.name}'`);
+  const blas = enableNativeBlas(info.threads ?? 1);
+  return { ...info, details: `${info.details}, matrix products by ${path.basename(blas.library)} on ${blas.threads} thread${blas.threads === 1 ? '' : 's'}` };
 }
 
 /** The backend chosen so far, or null before `initBackend`. */

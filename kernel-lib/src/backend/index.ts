@@ -1,2 +1,3 @@
 export * from './backends';
 export * from './webgpu';
+export * from './nativeBlas';

@@ -6,8 +6,8 @@
  * untrusted SVG and shows PNG; static viewers), `image/svg+xml` (the classic notebook when trusted,
  * GitHub) and `text/plain`. No `text/html`: JupyterLab's HTML renderer would outrank the chart.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as VegaModule from 'vega';
+import type * as VegaLiteModule from 'vega-lite';
 import type { MimeBundle } from './jupyter';
 import { svgToPng } from './rasterize';
 
@@ -25,11 +25,20 @@ export function isVegaLiteSpec(x: unknown): x is VegaLiteSpec {
   return ['mark', 'layer', 'hconcat', 'vconcat', 'concat', 'facet', 'repeat'].some((k) => k in o);
 }
 
+// vega and vega-lite load when the first chart is drawn: a quarter of a second off every notebook's first cell.
+let vegaModules: { vega: typeof VegaModule; vl: typeof VegaLiteModule } | null = null;
+function loadVega(): { vega: typeof VegaModule; vl: typeof VegaLiteModule } {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  vegaModules ??= { vega: require('vega'), vl: require('vega-lite') };
+  return vegaModules;
+}
+
 /** Renders a Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  let compiled: vega.Spec;
+  const { vega, vl } = loadVega();
+  let compiled: VegaModule.Spec;
   try {
-    compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
+    compiled = vl.compile(spec as unknown as VegaLiteModule.TopLevelSpec).spec;
   } catch (error) {
     throw new Error(`invalid Vega-Lite spec: ${(error as Error).message}`);
   }

@@ -4,3 +4,4 @@ export * from './selection';
 export * from './balanced';
 export * from './gdumb';
 export * from './herdingClassBuffer';
+export * from './gssBuffer';

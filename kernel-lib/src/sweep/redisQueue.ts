@@ -5,8 +5,11 @@
  * has each run once. A worker killed mid-run loses its job's lock; BullMQ's stalled-job check, run by
  * the other workers, puts the job back in the queue and another worker runs it.
  */
-import type { Job, Queue as QueueType, Worker as WorkerType } from 'bullmq';
-import type IORedisType from 'ioredis';
+// Types only inside this file: the public declarations name no bullmq or ioredis type, so a notebook's
+// first cell does not type-check against their hundred declaration files.
+type Bull = typeof import('bullmq');
+type QueueType<T> = import('bullmq').Queue<T>;
+type IORedisType = import('ioredis').default;
 import { SweepConfig, SweepRun, configLabel } from './grid';
 import { ExperimentRef, loadExperiment, runOne, workerName } from './experiment';
 import { SweepRow, decodeNumbers, encodeNumbers } from './results';
@@ -41,7 +44,7 @@ export function checkSweepName(name: unknown, where: string): string {
 }
 
 // bullmq and ioredis load on first use: a notebook that never queues does not pay for them at start.
-function bullmq(): typeof import('bullmq') {
+function bullmq(): Bull {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require('bullmq');
 }
@@ -113,7 +116,7 @@ export async function collectSweep(options: QueueOptions & { name: string; pollM
       for (const run of manifest.runs) {
         const id = jobId(manifest.name, run);
         if (rows.has(id)) continue;
-        const job = (await queue.getJob(id)) as Job<JobData> | undefined;
+        const job = (await queue.getJob(id)) as import('bullmq').Job<JobData> | undefined;
         if (!job) throw new Error(`collectSweep: the job ${id} of sweep '${manifest.name}' is missing from the queue (removed?)`);
         const state = await job.getState();
         if (state === 'completed') rows.set(id, decodeNumbers(job.returnvalue) as SweepRow);
@@ -148,13 +151,22 @@ export interface SweepWorkerOptions extends QueueOptions {
   log?: (line: string) => void;
 }
 
+/** A running queue worker (a BullMQ `Worker`, seen through what callers need). */
+export interface SweepWorker {
+  /** Resolves once connected to Redis. */
+  waitUntilReady(): Promise<unknown>;
+  /** Stops taking jobs; resolves after the current run. */
+  close(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
 /** A queue worker: takes the sweeps' jobs and runs them in this process until `close()`. */
-export function startSweepWorker(options: SweepWorkerOptions): WorkerType<JobData> {
+export function startSweepWorker(options: SweepWorkerOptions): SweepWorker {
   const url = checkRedisUrl(options.redis, 'startSweepWorker');
   const log = options.log ?? ((line: string) => console.log(line));
   const lockDuration = options.lockDuration ?? 30_000;
   const name = workerName();
-  const worker: WorkerType<JobData> = new (bullmq().Worker)<JobData>(
+  const worker = new (bullmq().Worker)<JobData>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
       const { ref, run, sweep } = job.data;

@@ -15,6 +15,7 @@ import { AGEMPlugin, AGEMPluginOptions } from './plugins/agem';
 import { CWRStarPlugin, CWRStarPluginOptions } from './plugins/cwrStar';
 import { DERPlugin, DERPluginOptions } from './plugins/der';
 import { ICaRLPlugin, ICaRLPluginOptions, icarlBCE } from './plugins/icarl';
+import { GSSGreedyPlugin, GSSGreedyPluginOptions } from './plugins/gssGreedy';
 import { ERACEPlugin, ERACEPluginOptions } from './plugins/erAce';
 import { EWCPlugin, EWCPluginOptions } from './plugins/ewc';
 import { GDumbPlugin, GDumbPluginOptions } from './plugins/gdumb';
@@ -234,6 +235,26 @@ export class ER_ACE extends PluginStrategy<ERACEPlugin, ERACEPluginOptions> {
   }
 }
 
+/** `GSS_greedy` options: the strategy's plus `GSSGreedyPlugin`'s. */
+export type GSSGreedyOptions = StrategyOptions & Omit<GSSGreedyPluginOptions, 'seed'>;
+
+/**
+ * GSS-greedy, as Avalanche's `GSS_greedy`: `new GSS_greedy(model, opt, crit, { memSize: 200, memStrength: 1 })`
+ * (Avalanche's strategy defaults; `input_size` comes from the data). Costly by design: a gradient per
+ * incoming sample whenever it is scored.
+ */
+// eslint-disable-next-line @typescript-eslint/naming-convention
+export class GSS_greedy extends PluginStrategy<GSSGreedyPlugin, GSSGreedyPluginOptions> {
+  constructor(model: CLModel, optimizer: Optimizer, criterion: CriterionLike, options: GSSGreedyOptions = {}) {
+    super(model, optimizer, criterion, options, ['memSize', 'memStrength'], (o, seed) => new GSSGreedyPlugin({ memStrength: 1, ...o, seed: deriveSeed(seed, GSS_SALT) }));
+  }
+
+  /** The strategy's `GSSGreedyPlugin` (the same object as `plugin`), where its memory lives. */
+  get gssPlugin(): GSSGreedyPlugin {
+    return this.plugin;
+  }
+}
+
 /**
  * Cumulative training, as Avalanche's `Cumulative`: each experience trains on its data and every
  * earlier experience's (an upper bound for rehearsal methods).
@@ -353,3 +374,4 @@ const GDUMB_SALT = 0x6d0b;
 const AGEM_SALT = 0xa6e1;
 const GEM_SALT = 0x6e1a;
 const ERACE_SALT = 0xe3ac;
+const GSS_SALT = 0x6551;

@@ -16,3 +16,4 @@ export * from './erAce';
 export * from './der';
 export * from './cwrStar';
 export * from './icarl';
+export * from './gssGreedy';

@@ -1,0 +1,98 @@
+/**
+ * Matrix products through a native BLAS, on the wasm backend: our own `BatchMatMul` and
+ * `_FusedMatMul` kernels call `cblas_sgemm` (OpenBLAS, Accelerate) from a small N-API addon
+ * (`native/blas.c`, built at install when a C compiler is present) on Float32Arrays that view the
+ * wasm heap, so no tensor is copied. Cases the addon does not cover (batched products, other
+ * activations, PReLU) go to wasm's own kernels. Opt-in (`initBackend({ blas: true })` or
+ * `AVALANCHE_TS_BLAS=1`): the numbers then differ from XNNPACK's in the last bits (another
+ * summation order), so saved outputs stay reproducible by default.
+ */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+
+interface BlasAddon {
+  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, relu: boolean): void;
+  setThreads(n: number): void;
+  describe(): { library: string; threads: number };
+}
+
+/** Where the install step puts the addon. */
+export const NATIVE_BLAS_ADDON = path.join(__dirname, '..', '..', 'native', 'build', 'blas.node');
+
+/** The environment variable that turns the native BLAS path on. */
+export const BLAS_ENV_VAR = 'AVALANCHE_TS_BLAS';
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+let active: { library: string; threads: number } | null = null;
+
+/** The BLAS in use for matrix products, or null (wasm's own kernels). */
+export function nativeBlasInfo(): { library: string; threads: number } | null {
+  return active;
+}
+
+function loadAddon(): BlasAddon {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(NATIVE_BLAS_ADDON) as BlasAddon;
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new Error(`the native BLAS path is not available (${reason}); it is built by \`npm install\` when a C compiler and Node's headers are present (node scripts/build-native.js says why not), and needs OpenBLAS at run time (apt-get install libopenblas0)`);
+  }
+}
+
+/** The 2-D shape of a product's operand, or null when it is batched (more than one matrix). */
+function matrixShape(t: tf.TensorInfo): [number, number] | null {
+  const r = t.shape.length;
+  if (r < 2 || t.shape.slice(0, -2).some((d) => d !== 1)) return null;
+  return [t.shape[r - 2], t.shape[r - 1]];
+}
+
+/**
+ * Replaces wasm's `BatchMatMul` and `_FusedMatMul` with BLAS-backed kernels (fall back to the
+ * originals where not covered). `threads`: the BLAS's threads. Call after the wasm backend started.
+ */
+export function enableNativeBlas(threads: number): { library: string; threads: number } {
+  if (active) return active;
+  if (tf.getBackend() !== 'wasm') throw new Error(`the native BLAS path runs on the wasm backend; the active backend is '${tf.getBackend()}'`);
+  const addon = loadAddon();
+  addon.setThreads(threads);
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const original = tf.getKernel(name, 'wasm');
+    if (!original) throw new Error(`the wasm backend has no ${name} kernel to replace`);
+    const fallback = original.kernelFunc;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+        const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
+        const { a, b, bias, preluActivationWeights } = inputs;
+        const activation = attrs.activation ?? 'linear';
+        const sa = matrixShape(a!);
+        const sb = matrixShape(b!);
+        const covered = sa && sb && a!.dtype === 'float32' && b!.dtype === 'float32' && !preluActivationWeights &&
+          (activation === 'linear' || activation === 'relu') && (!bias || (bias.shape.length === 1 && bias.dtype === 'float32'));
+        if (!covered) return fallback(args);
+        const [m, k] = attrs.transposeA ? [sa[1], sa[0]] : sa;
+        const [kb, n] = attrs.transposeB ? [sb[1], sb[0]] : sb;
+        if (k !== kb || (bias && bias.shape[0] !== n)) return fallback(args); // wasm's kernel reports the mismatch
+        const backend = args.backend as unknown as WasmBackendLike;
+        const outShape = [...new Array(Math.max(a!.shape.length, b!.shape.length) - 2).fill(1), m, n];
+        const out = backend.makeOutput(outShape, 'float32');
+        // Views made after the output: a heap that grew detaches older views.
+        const va = backend.typedArrayFromHeap(a!);
+        const vb = backend.typedArrayFromHeap(b!);
+        const vc = backend.typedArrayFromHeap(out);
+        addon.sgemm(attrs.transposeA, attrs.transposeB, m, n, k, va, vb, vc, bias ? backend.typedArrayFromHeap(bias) : null, activation === 'relu');
+        return out;
+      },
+    });
+  }
+  active = addon.describe();
+  return active;
+}
