@@ -466,6 +466,17 @@ async function pytorchBench(benchmark, ours, info, repeats) {
       console.log(`train_vs_pytorch_1_thread: ${(ours1.train / one.train).toFixed(2)}x`);
       console.log(`eval_vs_pytorch_1_thread: ${(ours1.eval / one.eval).toFixed(2)}x`);
     }
+    if (fs.existsSync(lib.NATIVE_BLAS_ADDON) && !lib.nativeBlasInfo()) {
+      // The optional native BLAS path, measured in a child bench (it replaces kernels for the whole process).
+      const child = spawnSync(process.execPath, [__filename, '--only', 'tutorial', '--repeats', String(repeats)], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS: '1' } });
+      const figure = (label) => Number((new RegExp(`${label}\\s+([\\d,]+) samples/s`).exec(child.stdout) ?? [, 'NaN'])[1].replace(/,/g, ''));
+      const blas = { train: figure('tutorial training \\(Naive, batch 500\\)'), eval: figure('tutorial evaluation \\(batch 100\\)') };
+      console.log(`  ours with the native BLAS path (AVALANCHE_TS_BLAS=1: OpenBLAS on one thread, wasm on ${threads}): training ${fmt(blas.train)}, evaluation ${fmt(blas.eval)} samples/s`);
+      console.log(`train_vs_pytorch_blas: ${(blas.train / same.train).toFixed(2)}x`);
+      console.log(`eval_vs_pytorch_blas: ${(blas.eval / same.eval).toFixed(2)}x`);
+    } else if (!lib.nativeBlasInfo()) {
+      console.log('  native BLAS path not built (node scripts/build-native.js says why): no BLAS figures');
+    }
     const all = runTorch(0);
     if (all.threads !== same.threads) {
       console.log(`  PyTorch with its default ${all.threads} threads: training ${fmt(all.train)}, evaluation ${fmt(all.eval)}, replay ${fmt(all.replay)} samples/s`);
