@@ -16,21 +16,11 @@ import {
   accuracyMatrixChart, compareRuns, confusionMatrixChart, learningCurves, bufferClassHistogram, ParametricBuffer,
   SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory, setPlotlyJs,
 } from 'avalanche-ts';
-import { tempDir } from './helpers';
+import { freePort, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const artifacts = path.join(root, 'out', 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function launch(): Promise<Browser> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (see README)`);

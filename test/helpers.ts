@@ -1,5 +1,6 @@
 /** Shared test helpers: backend start, synthetic IDX data, a local HTTP server. */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
@@ -125,4 +126,15 @@ export function runKernelSession(steps: KernelSessionStep[], env: Record<string,
   });
   assert.equal(r.status, 0, `kernel_client.py failed (needs python3-jupyter-client, see README):\n${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server a test starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

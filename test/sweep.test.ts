@@ -7,10 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { SweepResults, SweepRow, attachSweep, expandGrid, sweep } from 'avalanche-ts';
-import { tempDir } from './helpers';
+import { freePort, tempDir } from './helpers';
 
 const experiment = { module: path.join(__dirname, 'sweepExperiment.js'), export: 'run' };
 const root = path.resolve(__dirname, '..');
@@ -70,16 +69,6 @@ test('one machine: a pool of worker processes gives the serial run\'s rows; a fa
   await assert.rejects(sweep({ grid, seeds: [1], run: { module: './rel.js' } }), /run.module must be an absolute path/);
   await assert.rejects(sweep({ grid, seeds: [1, 1], run: experiment }), /seeds has duplicates/);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('many machines: Redis (redis-server) and two `avalanche-ts worker` processes; one killed mid-run, its run redone by the other; one row per run, as serial', { timeout: 300_000 }, async () => {
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
