@@ -128,3 +128,22 @@ test('nbclient (nbconvert --allow-errors) stores a failing cell as an error outp
   assert.equal(error.evalue, 'out of range here');
   assert.ok(cells[2].outputs.some((o: { text?: string | string[] }) => [o.text ?? ''].flat().join('').includes('still alive')), JSON.stringify(cells[2].outputs));
 });
+
+test('kernel: the stop button stops a sweep on worker processes: the cell shows SweepInterruptedError, the workers are gone, the next cell runs', () => {
+  const experiment = path.join(__dirname, 'sweepExperiment.js');
+  const { steps } = runKernelSession([
+    {
+      code: `import { sweep } from "avalanche-ts";
+await sweep({ grid: { lr: [0.01], sleepMs: [60000] }, seeds: [1, 2], run: { module: ${JSON.stringify(experiment)}, export: "run" }, workers: 2, progress: false });`,
+      interruptAfter: 6,
+      timeout: 60,
+    },
+    { sleep: 2 },
+    { code: 'const { execSync } = require("child_process"); execSync("ps -eo args").toString().split("\\n").filter((l) => l.includes("tinypool")).length' },
+  ]);
+  assert.equal(steps[0].status, 'error', JSON.stringify(steps[0]));
+  assert.equal(steps[0].errors?.[0]?.ename, 'SweepInterruptedError', JSON.stringify(steps[0].errors));
+  assert.match(steps[0].errors?.[0]?.evalue ?? '', /^sweep interrupted \(kernel interrupt \(the stop button, or SIGINT\)\) with 0 of 2 runs done/);
+  assert.equal(steps[1].alive, true);
+  assert.equal(steps[2].stdout, '0\n', 'no worker process left');
+});

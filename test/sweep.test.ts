@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SweepResults, SweepRow, attachSweep, expandGrid, sweep } from 'avalanche-ts';
+import { SweepInterruptedError, SweepResults, SweepRow, attachSweep, expandGrid, sweep } from 'avalanche-ts';
 import { freePort, tempDir } from './helpers';
 
 const experiment = { module: path.join(__dirname, 'sweepExperiment.js'), export: 'run' };
@@ -66,6 +66,16 @@ test('one machine: a pool of worker processes gives the serial run\'s rows; a fa
   assert.equal(mixed.rows[0].error, undefined);
   assert.match(mixed.rows[1].error!, /configured to fail \(seed 3\)/);
   await assert.rejects(sweep({ grid, seeds: [1], run: async () => ({}), workers: 2 }), /worker processes load the experiment: pass run as \{ module, export \}/);
+  // Stopped (a signal, as the kernel's stop button does): the worker processes are killed and the rows so far come back.
+  const controller = new AbortController();
+  const slow = { lr: [0.01], sleepMs: [20_000] };
+  const t0 = Date.now();
+  const stopped = sweep({ grid: slow, seeds: [1, 2, 3], run: experiment, workers: 2, signal: controller.signal, progress: (p) => { if (p.running > 0) setTimeout(() => controller.abort(new Error('enough')), 3000); } });
+  const error = await stopped.then(() => null, (e) => e);
+  assert.ok(error instanceof SweepInterruptedError, String(error));
+  assert.match(error.message, /^sweep interrupted \(Error: enough\) with 0 of 3 runs done/);
+  assert.equal(error.results.rows.length, 0);
+  assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms, not after the 20 s runs`);
   await assert.rejects(sweep({ grid, seeds: [1], run: { module: './rel.js' } }), /run.module must be an absolute path/);
   await assert.rejects(sweep({ grid, seeds: [1, 1], run: experiment }), /seeds has duplicates/);
 });

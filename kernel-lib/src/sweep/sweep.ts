@@ -8,6 +8,7 @@ import * as os from 'os';
 import { HtmlView } from '../display/htmlView';
 import { inKernel } from '../display/jupyter';
 import { newDisplay } from '../display/show';
+import { beginRun, listenForKernelInterrupt } from '../training/runControl';
 import { checkKnownOptions } from '../utils/validate';
 import { SweepConfig, expandGrid, sweepRuns } from './grid';
 import { ExperimentFunction, ExperimentRef, checkExperimentRef, loadExperiment, runOne } from './experiment';
@@ -52,6 +53,21 @@ function reporter(option: SweepOptions['progress'], label: string): (p: SweepPro
   };
 }
 
+/**
+ * A sweep stopped by its `signal` or the kernel's stop button. On one machine the runs not yet
+ * finished are abandoned (pool processes are killed); `results` holds the rows that came back.
+ */
+export class SweepInterruptedError extends Error {
+  /** The signal's reason (or the kernel interrupt's description). */
+  readonly cause: unknown;
+
+  constructor(message: string, readonly results: SweepResults, options: { cause?: unknown } = {}) {
+    super(message);
+    this.name = 'SweepInterruptedError';
+    this.cause = options.cause;
+  }
+}
+
 /** Runs the sweep and returns its rows. */
 export async function sweep(options: SweepOptions): Promise<SweepResults> {
   checkKnownOptions('sweep', options, SWEEP_OPTIONS);
@@ -75,24 +91,40 @@ export async function sweep(options: SweepOptions): Promise<SweepResults> {
   if (isFunction && workers > 0) throw new Error('sweep: worker processes load the experiment: pass run as { module, export } (or workers: 0 to run the function here, one run after another)');
   const report = reporter(options.progress, `sweep of ${runs.length} runs`);
   const rows: SweepRow[] = [];
+  // The user's signal and the kernel's stop button, as for train and eval.
+  const control = beginRun('sweep', options.signal);
+  await Promise.resolve();
+  listenForKernelInterrupt();
+  const interrupted = () => new SweepInterruptedError(
+    `sweep interrupted (${String(control.signal.reason ?? 'aborted')}) with ${rows.length} of ${runs.length} runs done; error.results holds them`,
+    new SweepResults(rows),
+    { cause: control.signal.reason },
+  );
   const progress = () => {
     const failed = rows.filter((r) => r.error !== undefined).length;
     const running = Math.min(Math.max(workers, 1), runs.length - rows.length);
     report({ done: rows.length - failed, running, failed, waiting: runs.length - rows.length - running, total: runs.length });
   };
   progress();
-  if (workers === 0) {
-    const fn = isFunction ? (options.run as ExperimentFunction) : loadExperiment(ref!);
-    for (const run of runs) {
-      if (options.signal?.aborted) throw new Error(`sweep: stopped after ${rows.length} of ${runs.length} runs`);
-      rows.push(await runOne(fn, run, 'serial'));
-      progress();
+  try {
+    if (workers === 0) {
+      const fn = isFunction ? (options.run as ExperimentFunction) : loadExperiment(ref!);
+      for (const run of runs) {
+        if (control.signal.aborted) throw interrupted();
+        rows.push(await runOne(fn, run, 'serial'));
+        progress();
+      }
+      if (control.signal.aborted) throw interrupted();
+    } else {
+      await runOnPool(ref!, runs, workers, (row) => {
+        rows.push(row);
+        progress();
+      }, control.signal).catch((error) => {
+        throw control.signal.aborted ? interrupted() : error;
+      });
     }
-  } else {
-    await runOnPool(ref!, runs, workers, (row) => {
-      rows.push(row);
-      progress();
-    });
+  } finally {
+    control.end();
   }
   return new SweepResults(rows);
 }
