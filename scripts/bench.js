@@ -133,20 +133,8 @@ async function replayBench(mnist, repeats) {
     const t = median(times.slice(1));
     console.log(`  ParametricBuffer(500, 'class') update, ${exp.dataset.length}-sample Fashion-MNIST experience: ${t.toFixed(1)} ms   target <= 50 ms`);
   }
-  const naiveRates = [];
-  const replayRates = [];
-  for (let r = 0; r < repeats; r++) {
-    const naive = tutorialReplay(r, false);
-    naiveRates.push((await trainingRate(naive.strategy, mnist.trainStream)).rate);
-    naive.strategy.dispose();
-    naive.model.dispose();
-    const replay = tutorialReplay(r, true);
-    replayRates.push((await trainingRate(replay.strategy, mnist.trainStream)).rate);
-    replay.strategy.dispose();
-    replay.model.dispose();
-  }
-  const naive = median(naiveRates);
-  const replay = median(replayRates);
+  const naive = await tutorialReplayRate(mnist.trainStream, repeats, false);
+  const replay = await tutorialReplayRate(mnist.trainStream, repeats, true);
   console.log(`  Naive training, tutorial replay settings (Adam, batch 100): ${Math.round(naive).toLocaleString('en-US')} samples/s`);
   console.log(`  Replay training (50 current + 50 memory per batch):        ${Math.round(replay).toLocaleString('en-US')} samples/s`);
   console.log(`  ratio replay / naive: ${(replay / naive).toFixed(2)}x   target >= 0.80x`);
@@ -397,6 +385,28 @@ async function strategiesBench(benchmark, repeats) {
   console.log(`  SimpleCNN training (batch 128): ${Math.round(median(cnnRates)).toLocaleString('en-US')} samples/s; SimpleMLP at the same batch: ${Math.round(median(mlpRates)).toLocaleString('en-US')} samples/s`);
 }
 
+/**
+ * Our tutorial training and evaluation figures from a child bench with `env` (the thread count and the
+ * BLAS path are fixed per process).
+ */
+function childTutorialFigures(repeats, env) {
+  const child = spawnSync(process.execPath, [__filename, '--only', 'tutorial', '--repeats', String(repeats)], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const figure = (label) => Number((new RegExp(`${label}\\s+([\\d,]+) samples/s`).exec(child.stdout) ?? [, 'NaN'])[1].replace(/,/g, ''));
+  return { train: figure('tutorial training \\(Naive, batch 500\\)'), eval: figure('tutorial evaluation \\(batch 100\\)') };
+}
+
+/** Median samples/s of the tutorial's replay set-up (or of Naive with its settings) over `repeats` seeds. */
+async function tutorialReplayRate(stream, repeats, withReplay) {
+  const rates = [];
+  for (let r = 0; r < repeats; r++) {
+    const run = tutorialReplay(r, withReplay);
+    rates.push((await trainingRate(run.strategy, stream)).rate);
+    run.strategy.dispose();
+    run.model.dispose();
+  }
+  return median(rates);
+}
+
 /** Writes a stream's samples as raw bytes and labels (the yardstick's input). */
 function writeStream(folder, name, stream) {
   const data = lib.ClassificationDataset.concat(stream.map((e) => e.dataset));
@@ -422,14 +432,7 @@ async function pytorchBench(benchmark, ours, info, repeats) {
   try {
     writeStream(folder, 'train', benchmark.trainStream);
     writeStream(folder, 'test', benchmark.testStream);
-    const replayRates = [];
-    for (let r = 0; r < repeats; r++) {
-      const replay = tutorialReplay(r, true);
-      replayRates.push((await trainingRate(replay.strategy, benchmark.trainStream)).rate);
-      replay.strategy.dispose();
-      replay.model.dispose();
-    }
-    const ourReplay = median(replayRates);
+    const ourReplay = await tutorialReplayRate(benchmark.trainStream, repeats, true);
     const threads = info.threads ?? 1;
     // n > 0: torch.set_num_threads(n) with the BLAS on `blas` threads (a generically linked BLAS, as in Debian's
     // build, does not follow torch's count); 0: PyTorch's defaults.
@@ -458,9 +461,7 @@ async function pytorchBench(benchmark, ours, info, repeats) {
     console.log(`replay_train_vs_pytorch: ${(ourReplay / same.replay).toFixed(2)}x   target >= 0.5x`);
     if (threads > 1) {
       // wasm's thread count is fixed per process: our single-thread figures come from a child bench.
-      const child = spawnSync(process.execPath, [__filename, '--only', 'tutorial', '--repeats', String(repeats)], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_THREADS: '1' } });
-      const figure = (label) => Number((new RegExp(`${label}\\s+([\\d,]+) samples/s`).exec(child.stdout) ?? [, 'NaN'])[1].replace(/,/g, ''));
-      const ours1 = { train: figure('tutorial training \\(Naive, batch 500\\)'), eval: figure('tutorial evaluation \\(batch 100\\)') };
+      const ours1 = childTutorialFigures(repeats, { AVALANCHE_TS_THREADS: '1' });
       const one = bestTorch(1);
       console.log(`  one thread each: PyTorch training ${fmt(one.train)}, evaluation ${fmt(one.eval)} samples/s; ours ${fmt(ours1.train)}, ${fmt(ours1.eval)}`);
       console.log(`train_vs_pytorch_1_thread: ${(ours1.train / one.train).toFixed(2)}x`);
@@ -468,9 +469,7 @@ async function pytorchBench(benchmark, ours, info, repeats) {
     }
     if (fs.existsSync(lib.NATIVE_BLAS_ADDON) && !lib.nativeBlasInfo()) {
       // The optional native BLAS path, measured in a child bench (it replaces kernels for the whole process).
-      const child = spawnSync(process.execPath, [__filename, '--only', 'tutorial', '--repeats', String(repeats)], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS: '1' } });
-      const figure = (label) => Number((new RegExp(`${label}\\s+([\\d,]+) samples/s`).exec(child.stdout) ?? [, 'NaN'])[1].replace(/,/g, ''));
-      const blas = { train: figure('tutorial training \\(Naive, batch 500\\)'), eval: figure('tutorial evaluation \\(batch 100\\)') };
+      const blas = childTutorialFigures(repeats, { AVALANCHE_TS_BLAS: '1' });
       console.log(`  ours with the native BLAS path (AVALANCHE_TS_BLAS=1: OpenBLAS on one thread, wasm on ${threads}): training ${fmt(blas.train)}, evaluation ${fmt(blas.eval)} samples/s`);
       console.log(`train_vs_pytorch_blas: ${(blas.train / same.train).toFixed(2)}x`);
       console.log(`eval_vs_pytorch_blas: ${(blas.eval / same.eval).toFixed(2)}x`);

@@ -76,7 +76,7 @@ export class GSSGreedyBuffer extends ExemplarsBuffer {
   }
 
   /** Shrinks to `newSize`, dropping the highest-scored (most redundant) samples first. */
-  resize(_state: BufferState, newSize: number): void {
+  resize(state: BufferState, newSize: number): void {
     checkBufferSize('newSize', newSize);
     if (newSize >= this.maxSize) throw new Error(`GSSGreedyBuffer.resize: newSize must be below maxSize (${this.maxSize}); the buffer does not grow`);
     const v = this.view();
@@ -89,6 +89,6 @@ export class GSSGreedyBuffer extends ExemplarsBuffer {
     this.filled = 0;
     if (template) this.allocate(template);
     if (kept) kept.targets.forEach((_, i) => this.put(i, kept, i, scores[i]));
-    this.update(_state);
+    this.update(state);
   }
 }

@@ -21,7 +21,8 @@ export interface HerdingClassBufferOptions {
 
 /** Class-balanced exemplars chosen by herding, the older classes cut in herding order. */
 export class HerdingClassBuffer extends ExemplarsBuffer {
-  readonly memorySize: number;
+  /** Exemplars kept, in all or per class (`resize` changes it). */
+  memorySize: number;
   readonly fixedMemory: boolean;
   /** Class → its exemplars, in herding order (best first). */
   readonly exemplars = new Map<number, ClassificationDataset>();
@@ -70,7 +71,7 @@ export class HerdingClassBuffer extends ExemplarsBuffer {
   /** Sets the memory in all (with `fixedMemory`) or per class, and cuts each class in herding order. */
   resize(_state: BufferState, newSize: number): void {
     checkBufferSize('newSize', newSize);
-    (this as { memorySize: number }).memorySize = newSize;
+    this.memorySize = newSize;
     this.cut(this.perClass(this.exemplars.size));
     this.maxSize = this.fixedMemory ? newSize : newSize * this.exemplars.size;
   }

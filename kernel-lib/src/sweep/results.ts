@@ -77,7 +77,12 @@ export function decodeNumbers(value: unknown): unknown {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+/** Sample standard deviation (0 for one value). */
+function sd(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+}
 
 /** CSV field quoting (RFC 4180). */
 function csvField(v: unknown): string {
@@ -195,7 +200,10 @@ export class SweepResults {
       } else if (typeof v === 'number' && Number.isFinite(v)) byX.set(0, [...(byX.get(0) ?? []), v]);
     }
     const data = [...points].flatMap(([config, byX]) =>
-      [...byX].sort(([a], [b]) => a - b).map(([x, vs]) => ({ config, x, mean: mean(vs), lo: mean(vs) - sd(vs), hi: mean(vs) + sd(vs), n: vs.length })),
+      [...byX].sort(([a], [b]) => a - b).map(([x, vs]) => {
+        const [m, d] = [mean(vs), sd(vs)];
+        return { config, x, mean: m, lo: m - d, hi: m + d, n: vs.length };
+      }),
     );
     const title = options.title ?? `${metric}: mean ± sd over seeds`;
     const tooltip = [{ field: 'config' }, { field: 'mean', format: '.4f' }, { field: 'lo', title: 'mean - sd', format: '.4f' }, { field: 'hi', title: 'mean + sd', format: '.4f' }, { field: 'n', title: 'seeds' }];
