@@ -94,6 +94,18 @@ test('SimpleMLP: shapes, getFeatures, dropout only while training, seeded weight
   m2.dispose();
 });
 
+test('Random.fillBernoulli draws exactly as a loop of next() < p: same values, same state after', () => {
+  for (const [seed, p] of [[1, 0.5], [42, 0.8], [-7, 0.999], [3, 1e-9]] as const) {
+    const a = new Random(seed);
+    const b = new Random(seed);
+    const fast = new Float32Array(10_001);
+    a.fillBernoulli(fast, p, 2.5);
+    const slow = Float32Array.from({ length: fast.length }, () => (b.next() < p ? 2.5 : 0));
+    assert.deepEqual(fast, slow, `seed ${seed}, p ${p}`);
+    assert.equal(a.next(), b.next(), 'the generators continue alike');
+  }
+});
+
 test('MultiHeadClassifier: a head per task created by adaptation, grown to its classes; mixed batches routed sample by sample', async () => {
   await ready();
   const head = new MultiHeadClassifier({ inFeatures: 4, seed: 1 });

@@ -24,12 +24,18 @@ export interface BackendCapabilities {
   syncReads: boolean;
   /** The library's fused kernels (`ops/`) are registered for this backend. */
   fusedKernels: boolean;
+  /**
+   * Making a tensor from a host array copies the array at once (wasm copies it into its heap), so
+   * the array can be refilled for the next tensor. Backends that keep a reference (cpu) or upload
+   * later (tfjs-node, webgpu) must get a fresh array each time.
+   */
+  copiesHostArrays: boolean;
   /** Throws the device errors collected since the last call (validation errors, device loss). */
   checkErrors?: () => void;
 }
 
 /** Capabilities of a backend the table does not know (e.g. one set up by the user through tfjs). */
-const HOST_BACKEND: BackendCapabilities = { deviceMemory: false, syncReads: true, fusedKernels: false };
+const HOST_BACKEND: BackendCapabilities = { deviceMemory: false, syncReads: true, fusedKernels: false, copiesHostArrays: false };
 
 /** One way to get a tfjs backend: how to load its package and the name tfjs registers it under. */
 export interface BackendCandidate {
@@ -84,7 +90,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     },
     details: () => webgpuInfo()?.description ?? '',
     failureReason: webgpuFailure,
-    capabilities: { deviceMemory: true, syncReads: false, fusedKernels: true, checkErrors: checkWebGPU },
+    capabilities: { deviceMemory: true, syncReads: false, fusedKernels: true, copiesHostArrays: false, checkErrors: checkWebGPU },
   },
   {
     name: 'wasm',
@@ -104,7 +110,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
       return `${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'single-threaded'}`;
     },
     threads: () => wasmThreads(),
-    capabilities: HOST_BACKEND,
+    capabilities: { ...HOST_BACKEND, copiesHostArrays: true },
   },
   {
     name: 'cpu',

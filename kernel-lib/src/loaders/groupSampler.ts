@@ -4,6 +4,7 @@
  * into one set of tensors.
  */
 import * as tf from '@tensorflow/tfjs';
+import { uploadScratch } from '../backend/uploadScratch';
 import { ClassificationDataset } from '../data/dataset';
 import { Random } from '../utils/random';
 import { MiniBatch, labelBatch, makeMiniBatch } from './miniBatch';
@@ -78,7 +79,7 @@ export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indi
     });
     return labelBatch(x, y, t);
   }
-  const x = new Float32Array(n * size);
+  const x = uploadScratch(n * size);
   row = 0;
   for (const { dataset, indices } of parts) {
     dataset.gatherInputs(indices, 0, indices.length, x.subarray(row * size));

@@ -1,6 +1,7 @@
 /** The mini-batch a data loader yields: `[x, y, t]` tensors, plus host copies of the labels. */
 import * as tf from '@tensorflow/tfjs';
 import { requireBackend } from '../backend/backends';
+import { uploadScratch } from '../backend/uploadScratch';
 import { ClassificationDataset } from '../data/dataset';
 import { gatherResident, useResidentData } from './residentData';
 
@@ -33,7 +34,7 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
     }
     return labelBatch(gatherResident(dataset, rows), y, t);
   }
-  const x = new Float32Array(n * dataset.sampleSize);
+  const x = uploadScratch(n * dataset.sampleSize);
   dataset.gatherInputs(indices, start, end, x);
   return makeMiniBatch(x, [n, dataset.sampleSize], y, t);
 }

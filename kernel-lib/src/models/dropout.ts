@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendCapabilities } from '../backend/backends';
+import { uploadScratch } from '../backend/uploadScratch';
 import { bernoulliMaskPool, maskWindow } from '../ops/fusedOps';
 import { Random } from '../utils/random';
 
@@ -32,9 +33,8 @@ export class Dropout {
       const pool = this.maskPool(h.size);
       return maskWindow(h, pool, this.random.int(pool.size - h.size + 1));
     }
-    const mask = new Float32Array(h.size);
-    const scale = 1 / keep;
-    for (let i = 0; i < mask.length; i++) mask[i] = this.random.next() < keep ? scale : 0;
+    const mask = uploadScratch(h.size);
+    this.random.fillBernoulli(mask, keep, 1 / keep);
     return tf.mul(h, tf.tensor(mask, h.shape));
   }
 
