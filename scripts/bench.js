@@ -433,7 +433,9 @@ async function pytorchBench(benchmark, ours, info, repeats) {
     writeStream(folder, 'train', benchmark.trainStream);
     writeStream(folder, 'test', benchmark.testStream);
     const ourReplay = await tutorialReplayRate(benchmark.trainStream, repeats, true);
-    const threads = info.threads ?? 1;
+    // The CPUs our run keeps busy: wasm's threads, or the native BLAS's when they are more.
+    const blasInfo = lib.nativeBlasInfo();
+    const threads = Math.max(info.threads ?? 1, blasInfo?.threads ?? 1);
     // n > 0: torch.set_num_threads(n) with the BLAS on `blas` threads (a generically linked BLAS, as in Debian's
     // build, does not follow torch's count); 0: PyTorch's defaults.
     const runTorch = (n, blas = n) => {
@@ -452,7 +454,8 @@ async function pytorchBench(benchmark, ours, info, repeats) {
     const same = bestTorch(threads);
     const fmt = (v) => Math.round(v).toLocaleString('en-US').padStart(9);
     const blas = same.blas.map((f) => f.replace(/^.*\/(openblas[^/]*|blas|atlas[^/]*)\/(lib[^/]*)$/, '$1/$2')).join(', ') || 'none found';
-    console.log(`  PyTorch ${same.torch}, ${same.threads} thread${same.threads === 1 ? '' : 's'} as ${info.name} here (its best of the BLAS on ${threads} or 1 thread); BLAS: ${blas}${/openblas/i.test(blas) ? '' : ' (the reference BLAS: install libopenblas0 for a fair yardstick)'}`);
+    console.log(`  ours: ${info.name} (${info.details})`);
+    console.log(`  PyTorch ${same.torch}, ${same.threads} thread${same.threads === 1 ? '' : 's'} as ours (its best of the BLAS on ${threads} or 1 thread); BLAS: ${blas}${/openblas/i.test(blas) ? '' : ' (the reference BLAS: install libopenblas0 for a fair yardstick)'}`);
     console.log(`    training (Naive, batch 500)     ${fmt(same.train)} samples/s   ours ${fmt(ours.train)}`);
     console.log(`    evaluation (batch 100)          ${fmt(same.eval)} samples/s   ours ${fmt(ours.eval)}`);
     console.log(`    replay training (50 + 50, Adam) ${fmt(same.replay)} samples/s   ours ${fmt(ourReplay)}`);
@@ -461,20 +464,22 @@ async function pytorchBench(benchmark, ours, info, repeats) {
     console.log(`replay_train_vs_pytorch: ${(ourReplay / same.replay).toFixed(2)}x   target >= 0.5x`);
     if (threads > 1) {
       // wasm's thread count is fixed per process: our single-thread figures come from a child bench.
-      const ours1 = childTutorialFigures(repeats, { AVALANCHE_TS_THREADS: '1' });
+      const ours1 = childTutorialFigures(repeats, { AVALANCHE_TS_THREADS: '1', AVALANCHE_TS_BLAS_THREADS: '1' });
       const one = bestTorch(1);
       console.log(`  one thread each: PyTorch training ${fmt(one.train)}, evaluation ${fmt(one.eval)} samples/s; ours ${fmt(ours1.train)}, ${fmt(ours1.eval)}`);
       console.log(`train_vs_pytorch_1_thread: ${(ours1.train / one.train).toFixed(2)}x`);
       console.log(`eval_vs_pytorch_1_thread: ${(ours1.eval / one.eval).toFixed(2)}x`);
     }
-    if (fs.existsSync(lib.NATIVE_BLAS_ADDON) && !lib.nativeBlasInfo()) {
-      // The optional native BLAS path, measured in a child bench (it replaces kernels for the whole process).
-      const blas = childTutorialFigures(repeats, { AVALANCHE_TS_BLAS: '1' });
-      console.log(`  ours with the native BLAS path (AVALANCHE_TS_BLAS=1: OpenBLAS on one thread, wasm on ${threads}): training ${fmt(blas.train)}, evaluation ${fmt(blas.eval)} samples/s`);
-      console.log(`train_vs_pytorch_blas: ${(blas.train / same.train).toFixed(2)}x`);
-      console.log(`eval_vs_pytorch_blas: ${(blas.eval / same.eval).toFixed(2)}x`);
-    } else if (!lib.nativeBlasInfo()) {
-      console.log('  native BLAS path not built (node scripts/build-native.js says why): no BLAS figures');
+    if (blasInfo) {
+      // XNNPACK's products on every CPU (the path where the addon is not built), from a child bench.
+      const cpus = os.cpus().length;
+      const xnn = childTutorialFigures(repeats, { AVALANCHE_TS_BLAS: '0' });
+      const wide = cpus === threads ? same : bestTorch(cpus);
+      console.log(`  ours without the native BLAS (AVALANCHE_TS_BLAS=0: XNNPACK on ${cpus} thread${cpus === 1 ? '' : 's'}): training ${fmt(xnn.train)}, evaluation ${fmt(xnn.eval)} samples/s; PyTorch on ${cpus}: ${fmt(wide.train)}, ${fmt(wide.eval)}`);
+      console.log(`train_vs_pytorch_xnnpack: ${(xnn.train / wide.train).toFixed(2)}x`);
+      console.log(`eval_vs_pytorch_xnnpack: ${(xnn.eval / wide.eval).toFixed(2)}x`);
+    } else {
+      console.log(`  native BLAS path not in use (${/not available: ([^)]*)/.exec(info.details)?.[1] ?? 'turned off'}): no BLAS figures`);
     }
     const all = runTorch(0);
     if (all.threads !== same.threads) {

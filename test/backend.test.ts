@@ -1,8 +1,9 @@
 /**
  * The wasm backend on several threads in Node (our patch of tfjs-backend-wasm): it starts with the
  * thread count asked for, a script still exits on its own, and training gives bit-identical weights
- * on one thread and on two. Each case runs in a fresh process, since the thread count is fixed when
- * wasm starts.
+ * on one thread and on two. The native BLAS path: on by default where its addon loads, equal to
+ * wasm's products to float rounding. Each case runs in a fresh process, since the thread count and
+ * the products' path are fixed when wasm starts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,12 +13,12 @@ import * as path from 'path';
 const lib = path.resolve(__dirname, '..', 'kernel-lib');
 
 /** Trains two experiences on `threads` threads in a new process; its backend line and a hash of the weights. */
-function trainIn(threads: string, via: 'option' | 'env'): { backend: string; hash: string; ms: number } {
+function trainIn(threads: string | null, via: 'option' | 'env', env: Record<string, string> = {}, nodeArgs: string[] = []): { backend: string; hash: string; ms: number } {
   const code = `
     const lib = require(${JSON.stringify(lib)});
     const crypto = require('crypto');
     (async () => {
-      const info = await lib.initBackend(${via === 'option' ? `{ threads: ${threads}, verbose: false }` : '{ verbose: false }'});
+      const info = await lib.initBackend(${via === 'option' && threads ? `{ threads: ${threads}, verbose: false }` : '{ verbose: false }'});
       const b = await lib.SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
       const model = new lib.SimpleMLP({ seed: 1 });
       const s = new lib.Naive(model, new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: 500, seed: 1, evaluator: new lib.EvaluationPlugin() });
@@ -28,21 +29,50 @@ function trainIn(threads: string, via: 'option' | 'env'): { backend: string; has
       console.log(JSON.stringify({ backend: info.name + ' (' + info.details + ') threads=' + info.threads, hash: h.digest('hex') }));
     })();`;
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['-e', code], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, AVALANCHE_TS_BACKEND: 'wasm', ...(via === 'env' ? { AVALANCHE_TS_THREADS: threads } : {}) },
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', code], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, AVALANCHE_TS_BACKEND: 'wasm', AVALANCHE_TS_THREADS: '', AVALANCHE_TS_BLAS: '', ...(via === 'env' && threads ? { AVALANCHE_TS_THREADS: threads } : {}), ...env },
   });
   assert.equal(r.status, 0, `the process did not exit cleanly (status ${r.status}, signal ${r.signal}):\n${r.stderr}`);
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()!), ms: Date.now() - t0 };
 }
 
 test('wasm on 2 threads in Node: starts threaded, the process exits by itself, weights bit-identical to 1 thread', () => {
-  const one = trainIn('1', 'option');
-  const two = trainIn('2', 'option');
+  // XNNPACK's own products (the BLAS path off): the threads split the products' work.
+  const xnn = { AVALANCHE_TS_BLAS: '0' };
+  const one = trainIn('1', 'option', xnn);
+  const two = trainIn('2', 'option', xnn);
   assert.equal(one.backend, 'wasm (SIMD, single-threaded) threads=1');
   assert.equal(two.backend, 'wasm (SIMD, 2 threads) threads=2');
   assert.equal(two.hash, one.hash, 'the same weights on 1 and 2 threads');
-  const env = trainIn('2', 'env');
+  const env = trainIn('2', 'env', xnn);
   assert.equal(env.backend, 'wasm (SIMD, 2 threads) threads=2', 'AVALANCHE_TS_THREADS sets it too');
+});
+
+test('the products\' path by default: the native BLAS where its addon loads (wasm on one thread), else XNNPACK on every CPU, saying why', (t) => {
+  const fs = require('fs') as typeof import('fs');
+  const os = require('os') as typeof import('os');
+  const cpus = os.cpus().length;
+  // The addon cannot load: a require hook makes loading it fail, as on a machine without a compiler.
+  const hook = path.join(os.tmpdir(), `no-blas-${process.pid}.js`);
+  fs.writeFileSync(hook, `const M = require('module'); const load = M._load; M._load = function (request, ...rest) { if (String(request).endsWith('blas.node')) throw new Error('no addon here (test)'); return load.call(this, request, ...rest); };`);
+  try {
+    const without = trainIn(null, 'option', {}, ['-r', hook]);
+    assert.equal(without.backend, `wasm (SIMD, ${cpus > 1 ? `${cpus} threads` : 'single-threaded'}, matrix products by XNNPACK (native BLAS path not available: no addon here (test))) threads=${cpus}`);
+    const xnn = trainIn(null, 'option', { AVALANCHE_TS_BLAS: '0' });
+    assert.equal(without.hash, xnn.hash, 'the same weights as with the BLAS path turned off');
+  } finally {
+    fs.rmSync(hook, { force: true });
+  }
+  if (!fs.existsSync(path.join(lib, 'native', 'build', 'blas.node'))) return t.skip('the optional addon was not built here (no C compiler): the BLAS default is not checked');
+  const blas = trainIn(null, 'option');
+  assert.match(blas.backend, /^wasm \(SIMD, single-threaded, matrix products by libopenblas\S* on 1 thread\) threads=1$/);
+  const blas2 = trainIn('2', 'option');
+  assert.match(blas2.backend, /^wasm \(SIMD, 2 threads, matrix products by libopenblas\S* on 1 thread\) threads=2$/);
+  assert.equal(blas2.hash, blas.hash, 'with the BLAS path too, the same weights on 1 and 2 wasm threads');
+  const bad = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ backend: 'wasm' }).catch((e) => { console.log(e.message); })`], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS: 'yes' } });
+  assert.match(bad.stdout, /environment variable AVALANCHE_TS_BLAS must be 1 \(on\) or 0 \(off\), got "yes"/);
+  const badThreads = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ blasThreads: 0 }).catch((e) => { console.log(e.message); })`], { encoding: 'utf8' });
+  assert.match(badThreads.stdout, /initBackend: blasThreads must be a whole number of threads from 1 to 64, got 0/);
 });
 
 test('a bad thread count is a clear error', () => {
@@ -52,7 +82,7 @@ test('a bad thread count is a clear error', () => {
   assert.match(env.stdout, /environment variable AVALANCHE_TS_THREADS must be a whole number of threads from 1 to 64, got "all"/);
 });
 
-test('native BLAS path (AVALANCHE_TS_BLAS=1): products with every transpose, bias and ReLU equal wasm\'s; training matches to float rounding', { timeout: 180_000 }, (t) => {
+test('native BLAS path: products with every transpose, bias and ReLU equal wasm\'s; training matches to float rounding', { timeout: 180_000 }, (t) => {
   const fs = require('fs') as typeof import('fs');
   if (spawnSync('cc', ['--version']).status !== 0) return t.skip('no C compiler here, so the optional addon was not built (the wasm kernels run)');
   assert.ok(fs.existsSync(path.join(lib, 'native', 'build', 'blas.node')), 'npm install builds the addon when a C compiler is present (scripts/build-native.js)');

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { notice } from '../utils/notice';
-import { BLAS_ENV_VAR, enableNativeBlas } from './nativeBlas';
+import { BLAS_ENV_VAR, enableNativeBlas, nativeBlasUnavailable } from './nativeBlas';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
 
 /**
@@ -131,21 +131,29 @@ export interface InitBackendOptions {
   /** Print the chosen backend (default true; printed once per process). */
   verbose?: boolean;
   /**
-   * CPU threads of the wasm backend's kernels (default: every CPU, or the env variable
-   * `AVALANCHE_TS_THREADS`). Fixed when wasm first starts in the process.
+   * CPU threads of the wasm backend's kernels (default: the env variable `AVALANCHE_TS_THREADS`,
+   * else 1 when the native BLAS path runs and every CPU when it does not). Fixed when wasm first
+   * starts in the process.
    */
   threads?: number;
   /**
-   * Matrix products through a native BLAS on the wasm backend (default: the env variable
-   * `AVALANCHE_TS_BLAS=1`, else off). Needs the addon built at install and OpenBLAS (or Accelerate).
+   * Matrix products through a native BLAS on the wasm backend: true requires it, false turns it off
+   * (XNNPACK's products, bit for bit), unset uses it where the addon built at install loads (the env
+   * variable `AVALANCHE_TS_BLAS=1` / `0` sets true / false). Needs OpenBLAS (or Accelerate).
    */
   blas?: boolean;
+  /** Threads of the native BLAS (default: the env variable `AVALANCHE_TS_BLAS_THREADS`, else 1). */
+  blasThreads?: number;
 }
 
 /** The environment variable that sets the wasm backend's thread count. */
 export const THREADS_ENV_VAR = 'AVALANCHE_TS_THREADS';
 
+/** The environment variable that sets the native BLAS's thread count. */
+export const BLAS_THREADS_ENV_VAR = 'AVALANCHE_TS_BLAS_THREADS';
+
 let threadsOption: number | undefined;
+let blasOption: boolean | undefined;
 
 function checkThreads(value: unknown, source: string, shown: unknown = value): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64) {
@@ -154,12 +162,35 @@ function checkThreads(value: unknown, source: string, shown: unknown = value): n
   return value;
 }
 
-/** The thread count asked for: the option, else the env variable, else every CPU. */
+/**
+ * The thread count asked for: the option, else the env variable, else one thread when the native
+ * BLAS path will run (it does the matrix products, and wasm's thread pool then costs more than it
+ * gives: each small op pays for waking its threads), else every CPU.
+ */
 function requestedThreads(): number {
   if (threadsOption !== undefined) return threadsOption;
   const env = process.env[THREADS_ENV_VAR];
   if (env !== undefined && env !== '') return checkThreads(Number(env), `environment variable ${THREADS_ENV_VAR}`, env);
+  if (blasMode() !== 'off' && nativeBlasUnavailable() === null) return 1;
   return Math.max(1, os.cpus().length);
+}
+
+/** The native BLAS path asked for: 'on' (required), 'off', or 'auto' (where it loads). */
+function blasMode(): 'on' | 'off' | 'auto' {
+  if (blasOption !== undefined) return blasOption ? 'on' : 'off';
+  const env = process.env[BLAS_ENV_VAR];
+  if (env === undefined || env === '') return 'auto';
+  if (env === '1') return 'on';
+  if (env === '0') return 'off';
+  throw new Error(`environment variable ${BLAS_ENV_VAR} must be 1 (on) or 0 (off), got ${JSON.stringify(env)}`);
+}
+
+/** The native BLAS's thread count: the option, else the env variable, else 1. */
+function blasThreads(option: number | undefined): number {
+  if (option !== undefined) return checkThreads(option, 'initBackend: blasThreads');
+  const env = process.env[BLAS_THREADS_ENV_VAR];
+  if (env !== undefined && env !== '') return checkThreads(Number(env), `environment variable ${BLAS_THREADS_ENV_VAR}`, env);
+  return 1;
 }
 
 /** The threads the running wasm backend uses (1 when not threaded). */
@@ -290,6 +321,7 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   if (options.backend !== undefined) checkBackendName(options.backend, 'initBackend: backend');
   if (options.blas !== undefined && typeof options.blas !== 'boolean') throw new Error(`initBackend: blas must be true or false, got ${JSON.stringify(options.blas)}`);
+  if (options.blasThreads !== undefined) blasThreads(options.blasThreads);
   if (options.threads !== undefined) {
     const threads = checkThreads(options.threads, 'initBackend: threads');
     const wasmStarted = (tf.engine().registry as Record<string, unknown>).wasm !== undefined;
@@ -300,7 +332,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   if (current && (options.backend === undefined || options.backend === current.name)) return current;
   if (pending && options.backend === undefined) return pending;
-  pending = choose(options).then((info) => withBlas(info, options.blas ?? process.env[BLAS_ENV_VAR] === '1'));
+  if (options.blas !== undefined) blasOption = options.blas;
+  blasMode(); // a bad env value is an error before anything starts
+  pending = choose(options).then((info) => withBlas(info, blasThreads(options.blasThreads)));
   try {
     current = await pending;
   } finally {
@@ -319,13 +353,22 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   return current;
 }
 
-/** Turns the native BLAS path on when asked (an error when it cannot run: never a silent fallback). */
-function withBlas(info: BackendInfo, wanted: boolean): BackendInfo {
-  if (!wanted) return info;
-  if (info.name !== 'wasm') throw new Error(`initBackend: blas: the native BLAS path runs on the wasm backend, and the backend is '${info.name}'`);
-  // One BLAS thread: on this 2-vCPU VM OpenBLAS on two threads evaluated (batch 100) at two thirds
-  // of its one-thread speed and trained barely faster; PyTorch's best here is its BLAS on one thread too.
-  const blas = enableNativeBlas(1);
+/**
+ * Turns the native BLAS path on: required (an error when it cannot run) or where it loads (else the
+ * details say why XNNPACK does the products); never on other backends than wasm.
+ */
+function withBlas(info: BackendInfo, threads: number): BackendInfo {
+  const mode = blasMode();
+  if (mode === 'off') return info;
+  if (info.name !== 'wasm') {
+    if (mode === 'on') throw new Error(`initBackend: blas: the native BLAS path runs on the wasm backend, and the backend is '${info.name}'`);
+    return info;
+  }
+  const unavailable = nativeBlasUnavailable();
+  if (mode === 'auto' && unavailable !== null) return { ...info, details: `${info.details}, matrix products by XNNPACK (native BLAS path not available: ${unavailable})` };
+  // One BLAS thread by default: on this 2-vCPU VM OpenBLAS on two threads evaluated (batch 100)
+  // slower than on one (waking its threads costs more than a small product) and trained no faster.
+  const blas = enableNativeBlas(threads);
   return { ...info, details: `${info.details}, matrix products by ${path.basename(blas.library)} on ${blas.threads} thread${blas.threads === 1 ? '' : 's'}` };
 }
 

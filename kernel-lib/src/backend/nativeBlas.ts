@@ -3,9 +3,9 @@
  * `_FusedMatMul` kernels call `cblas_sgemm` (OpenBLAS, Accelerate) from a small N-API addon
  * (`native/blas.c`, built at install when a C compiler is present) on Float32Arrays that view the
  * wasm heap, so no tensor is copied. Cases the addon does not cover (batched products, other
- * activations, PReLU) go to wasm's own kernels. Opt-in (`initBackend({ blas: true })` or
- * `AVALANCHE_TS_BLAS=1`): the numbers then differ from XNNPACK's in the last bits (another
- * summation order), so saved outputs stay reproducible by default.
+ * activations, PReLU) go to wasm's own kernels. On by default where the addon loads (the backend
+ * line says which path runs); the numbers then differ from XNNPACK's in the last bits (another
+ * summation order), and `AVALANCHE_TS_BLAS=0` or `initBackend({ blas: false })` gives XNNPACK's.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -34,14 +34,33 @@ export function nativeBlasInfo(): { library: string; threads: number } | null {
   return active;
 }
 
-function loadAddon(): BlasAddon {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(NATIVE_BLAS_ADDON) as BlasAddon;
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    throw new Error(`the native BLAS path is not available (${reason}); it is built by \`npm install\` when a C compiler and Node's headers are present (node scripts/build-native.js says why not), and needs OpenBLAS at run time (apt-get install libopenblas0)`);
+let loaded: { addon: BlasAddon } | { reason: string } | null = null;
+
+function tryLoadAddon(): { addon: BlasAddon } | { reason: string } {
+  if (!loaded) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      loaded = { addon: require(NATIVE_BLAS_ADDON) as BlasAddon };
+    } catch (error) {
+      loaded = { reason: (error as Error).message.split('\n')[0] };
+    }
   }
+  return loaded;
+}
+
+/**
+ * Why the native BLAS path cannot run in this process (the addon was not built, or no BLAS was
+ * found), or null when it can. Loads the addon once.
+ */
+export function nativeBlasUnavailable(): string | null {
+  const r = tryLoadAddon();
+  return 'reason' in r ? r.reason : null;
+}
+
+function loadAddon(): BlasAddon {
+  const r = tryLoadAddon();
+  if ('addon' in r) return r.addon;
+  throw new Error(`the native BLAS path is not available (${r.reason}); it is built by \`npm install\` when a C compiler and Node's headers are present (node scripts/build-native.js says why not), and needs OpenBLAS at run time (apt-get install libopenblas0)`);
 }
 
 /** The 2-D shape of a product's operand, or null when it is batched (more than one matrix). */
