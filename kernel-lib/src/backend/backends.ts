@@ -5,10 +5,17 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { notice } from '../utils/notice';
 import { BLAS_ENV_VAR, enableNativeBlas, nativeBlasUnavailable } from './nativeBlas';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
+
+// The library's code and declarations name tfjs-core only, so that a notebook's first cell checks
+// its types without the @tensorflow/tfjs bundle's (layers, converter, tf.data, webgl: 160 more
+// declaration files). At run time the bundle is still loaded, by a plain require: its Node build is
+// what registers every op's gradient (tfjs-core's own CommonJS build registers none).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+require('@tensorflow/tfjs');
 
 /**
  * What the library's code paths need to know about a backend, in one place: the loaders, models,
@@ -116,7 +123,9 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     name: 'cpu',
     tfName: 'cpu',
     description: 'tfjs plain JavaScript cpu backend (slow; last resort)',
-    load: () => {},
+    load: () => {
+      require('@tensorflow/tfjs-backend-cpu');
+    },
     capabilities: HOST_BACKEND,
   },
 ];

@@ -8,7 +8,7 @@
  * summation order), and `AVALANCHE_TS_BLAS=0` or `initBackend({ blas: false })` gives XNNPACK's.
  */
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 interface BlasAddon {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, relu: boolean): void;

@@ -3,7 +3,7 @@
  * value of each metric name (and, with `collectAll`, every value), keeps the accuracy matrix, and
  * hands the values to the loggers. The device values of one event are read in one transfer.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { STRATEGY_EVENTS, StrategyEvent } from '../training/events';
 import type { BaseStrategy, Evaluator } from '../training/template';
 import { checkKnownOptions } from '../utils/validate';
@@ -152,7 +152,7 @@ export async function resolveEmissions(emissions: MetricEmission[]): Promise<Met
   for (const e of emissions) if (e.tensor && !tensors.includes(e.tensor)) tensors.push(e.tensor);
   const data = new Map<tf.Tensor, Float32Array>();
   if (tensors.length) {
-    const flatTensor = tf.tidy(() => tf.concat(tensors.map((t) => tf.cast(t.reshape([-1]), 'float32'))));
+    const flatTensor = tf.tidy(() => tf.concat(tensors.map((t) => tf.cast(tf.reshape(t, [-1]), 'float32'))));
     const flat = (await flatTensor.data()) as Float32Array;
     flatTensor.dispose();
     let offset = 0;

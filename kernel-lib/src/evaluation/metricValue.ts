@@ -1,5 +1,5 @@
 /** Metric values, Avalanche's metric naming scheme, and values still waiting on the device. */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { BaseStrategy, MetricResult } from '../training/template';
 
 export type { MetricResult };

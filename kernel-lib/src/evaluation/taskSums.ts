@@ -4,7 +4,7 @@
  * reference, and every few batches the kept values are summed in one fused kernel. The sums are read
  * when a metric is emitted, together with the other metrics' values.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { WEIGHTED_SUM_MAX, predictionHitCount, predictionHits, weightedSum } from '../ops/fusedOps';
 
 /** A per-task result still on the device. */

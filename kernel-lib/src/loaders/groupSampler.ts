@@ -3,7 +3,7 @@
  * batches of its own size; a combined batch is gathered from every group's typed arrays straight
  * into one set of tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { uploadScratch } from '../backend/uploadScratch';
 import { ClassificationDataset } from '../data/dataset';
 import { Random } from '../utils/random';

@@ -1,5 +1,5 @@
 /** The mini-batch a data loader yields: `[x, y, t]` tensors, plus host copies of the labels. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
 import { uploadScratch } from '../backend/uploadScratch';
 import { ClassificationDataset } from '../data/dataset';

@@ -4,7 +4,7 @@
  * batch. (On wasm the host gather is faster: gathering from a resident tensor copies it out of the
  * wasm heap.)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
 

@@ -4,7 +4,7 @@
  * which XNNPACK runs fast: tfjs differentiates the filter with `Conv2DBackpropFilter`, which wasm
  * lacks, and the input with `conv2dTranspose`, ~10x slower there.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
 import { Random } from '../utils/random';
 import { checkInteger } from '../utils/validate';

@@ -5,7 +5,7 @@
  * at a seeded random offset, of a pool of mask values drawn once on the device from a seed: each unit
  * is still kept with probability 1 - rate; masks of different steps are different windows.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../backend/backends';
 import { uploadScratch } from '../backend/uploadScratch';
 import { bernoulliMaskPool, maskWindow } from '../ops/fusedOps';

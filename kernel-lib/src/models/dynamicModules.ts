@@ -4,7 +4,7 @@
  * adapted by the strategies before each experience (`model.adaptation(dataset)`), and routed by each
  * sample's task label in `forward`, as Avalanche's `avalanche_forward` does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../backend/backends';
 import { selectRows } from '../ops/select';
 import { ClassificationDataset } from '../data/dataset';

@@ -4,7 +4,7 @@
  * run at 1-2 GFLOP/s there against ~30 for plain ones); on webgpu with the kernel's transpose flags
  * and fused bias and ReLU gradients (fewer GPU dispatches). Initialised as PyTorch's `nn.Linear`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
 import { columnSum, matMulTransposed, reluGrad } from '../ops/fusedOps';
 import { Random } from '../utils/random';
@@ -138,9 +138,9 @@ function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: Line
   const [batch, inFeatures] = x.shape;
   const outFeatures = w.shape[1] as number;
   return tf.tidy(() => {
-    const inputs = { a: x.reshape([1, batch, inFeatures]), b: w.reshape([1, inFeatures, outFeatures]), bias: b };
+    const inputs = { a: tf.reshape(x, [1, batch, inFeatures]), b: tf.reshape(w, [1, inFeatures, outFeatures]), bias: b };
     const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 };
-    return (tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor).reshape([batch, outFeatures]);
+    return tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [batch, outFeatures]);
   });
 }
 

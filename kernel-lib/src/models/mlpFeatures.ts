@@ -2,7 +2,7 @@
  * The feature extractor of Avalanche's MLPs (`SimpleMLP`, `MTSimpleMLP`): (Linear, ReLU, Dropout) x
  * hiddenLayers on flattened inputs, with the fast hand-written dense gradients.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../utils/random';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
@@ -75,5 +75,5 @@ export function flattenInput(x: tf.Tensor, inputSize: number, where: string): tf
   if (x.size !== batch * inputSize) {
     throw new Error(`${where}: each sample of x must hold ${inputSize} values (inputSize); got shape [${x.shape}], ${x.size / batch} values per sample`);
   }
-  return x.rank === 2 ? x : x.reshape([batch, inputSize]);
+  return x.rank === 2 ? x : tf.reshape(x, [batch, inputSize]);
 }

@@ -1,5 +1,5 @@
 /** The model interface strategies train, modelled on PyTorch's `nn.Module`. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The task label of each sample of a batch, for multi-head models: one label for the whole batch,

@@ -4,7 +4,7 @@
  * trainable variables, `dispose`, its state (`stateDict` / `loadStateDict`) and `clone()`, which the
  * strategies that keep an old model (LwF, LFL) or restore weights (GDumb, iCaRL, CWR*) need.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ClassificationDataset } from '../data/dataset';
 import type { CLModel, TaskLabels } from './model';
 

@@ -1,5 +1,5 @@
 /** `MTSimpleMLP`: Avalanche's multi-task MLP, `SimpleMLP`'s hidden layers with a `MultiHeadClassifier`. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random, makeRandom } from '../utils/random';
 import type { ClassificationDataset } from '../data/dataset';
 import { Dropout } from './dropout';

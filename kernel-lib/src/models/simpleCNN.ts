@@ -3,7 +3,7 @@
  * (conv, ReLU, conv, ReLU, 2x2 max pool, dropout 0.25), a 1x1 convolution, a global max pool and a
  * linear classifier on the 64 features.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { makeRandom, Random } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Conv2d } from './conv2d';
@@ -66,7 +66,7 @@ export class SimpleCNN extends Module {
         throw new Error(`SimpleCNN: x must be a tf.Tensor of ${s}x${s}x${c} values per sample ([batch, ${s * s * c}] or [batch, ${s}, ${s}, ${c}]); got ${x instanceof tf.Tensor ? `shape [${x.shape}]` : typeof x}`);
       }
       const relu = (t: tf.Tensor4D) => tf.relu(t) as tf.Tensor4D;
-      let h = x.reshape([x.shape[0], s, s, c]) as tf.Tensor4D;
+      let h = tf.reshape(x, [x.shape[0], s, s, c]) as tf.Tensor4D;
       const [c0, c1, c2, c3, c4] = this.convs;
       h = relu(c1.apply(relu(c0.apply(h))));
       h = this.dropout.apply(tf.maxPool(h, 2, 2, 'valid'), this.training) as tf.Tensor4D;

@@ -5,7 +5,7 @@
  * renderer). `setFusedOps(false)` or `AVALANCHE_TS_FUSED=0` turns the fused kernels off, e.g. to
  * compare.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../backend/backends';
 import { FUSED_KERNELS, WEIGHTED_SUM_MAX, registerFusedKernels } from './webgpuPrograms';
 
@@ -69,7 +69,7 @@ export function sgdParamUpdate(param: tf.Tensor, grad: tf.Tensor, buffer: tf.Ten
   }
   return tf.tidy(() => {
     const d = h.weightDecay ? tf.add(grad, tf.mul(param, h.weightDecay)) : grad;
-    const own = buffer && buffer.size !== param.size ? tf.slice(buffer.reshape([-1]), [offset], [param.size]).reshape(param.shape) : buffer;
+    const own = buffer && buffer.size !== param.size ? tf.reshape(tf.slice(tf.reshape(buffer, [-1]), [offset], [param.size]), param.shape) : buffer;
     const step = !own ? d : h.nesterov ? tf.add(d, tf.mul(own, h.momentum)) : own;
     return tf.sub(param, tf.mul(step, h.lr));
   });
@@ -110,8 +110,8 @@ export function sgdMomentumBufferFlat(params: tf.Tensor[], grads: tf.Tensor[], p
   const buffer = tf.tidy(() =>
     tf.concat(
       params.map((p, i) => {
-        const own = previous ? tf.slice(previous, [starts[i]], [p.size]).reshape(p.shape) : undefined;
-        return sgdMomentumBuffer(p, grads[i], own, h).reshape([-1]);
+        const own = previous ? tf.reshape(tf.slice(previous, [starts[i]], [p.size]), p.shape) : undefined;
+        return tf.reshape(sgdMomentumBuffer(p, grads[i], own, h), [-1]);
       }),
     ) as tf.Tensor1D,
   );
@@ -145,10 +145,10 @@ function int32Labels(labels: tf.Tensor): tf.Tensor {
 /** Mean cross-entropy of logits `[B, C]` against class ids `[B]`, as a scalar. */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
   if (fusedOpsActive()) {
-    return tf.tidy(() => run(FUSED_KERNELS.softmaxCrossEntropy, { logits, labels: int32Labels(labels) }).reshape([]) as tf.Scalar);
+    return tf.tidy(() => tf.reshape(run(FUSED_KERNELS.softmaxCrossEntropy, { logits, labels: int32Labels(labels) }), []) as tf.Scalar);
   }
   return tf.tidy(() => {
-    const oneHot = tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]).toFloat();
+    const oneHot = tf.cast(tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]), 'float32');
     return tf.mul(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits))), -1 / logits.shape[0]) as tf.Scalar;
   });
 }
@@ -156,10 +156,10 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.
 /** The gradient of `softmaxCrossEntropy` with respect to the logits, times `dy`: `(softmax - onehot) * dy / B`. */
 export function softmaxCrossEntropyGrad(logits: tf.Tensor2D, labels: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
   if (fusedOpsActive()) {
-    return tf.tidy(() => run(FUSED_KERNELS.softmaxCrossEntropyGrad, { logits, labels: int32Labels(labels), dy: dy.reshape([1]) }) as tf.Tensor2D);
+    return tf.tidy(() => run(FUSED_KERNELS.softmaxCrossEntropyGrad, { logits, labels: int32Labels(labels), dy: tf.reshape(dy, [1]) }) as tf.Tensor2D);
   }
   return tf.tidy(() => {
-    const oneHot = tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]).toFloat();
+    const oneHot = tf.cast(tf.oneHot(int32Labels(labels) as tf.Tensor1D, logits.shape[1]), 'float32');
     return tf.mul(tf.sub(tf.softmax(logits), oneHot), tf.mul(dy, 1 / logits.shape[0])) as tf.Tensor2D;
   });
 }
@@ -194,7 +194,7 @@ export function maskWindow(x: tf.Tensor, pool: tf.Tensor1D, offset: number): tf.
   if (!Number.isInteger(offset) || offset < 0 || offset + x.size > pool.size) {
     throw new Error(`maskWindow: offset must be an integer in [0, ${pool.size - x.size}], got ${offset}`);
   }
-  if (!fusedOpsActive()) return tf.tidy(() => tf.mul(x, tf.slice(pool, [offset], [x.size]).reshape(x.shape)));
+  if (!fusedOpsActive()) return tf.tidy(() => tf.mul(x, tf.reshape(tf.slice(pool, [offset], [x.size]), x.shape)));
   const apply = (t: tf.Tensor) => run(FUSED_KERNELS.maskWindow, { x: t, pool }, { offset });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const op = tf.customGrad(((xv: tf.Tensor) => ({ value: apply(xv), gradFunc: (dy: tf.Tensor) => apply(dy) })) as any) as unknown as (x: tf.Tensor) => tf.Tensor;
@@ -239,7 +239,7 @@ export function predictionHits(logits: tf.Tensor2D, labels: tf.Tensor): tf.Tenso
 
 /** The number of rows of `logits` `[B, C]` whose top-1 prediction is their label, as a float32 scalar. */
 export function predictionHitCount(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
-  if (fusedOpsActive()) return tf.tidy(() => run(FUSED_KERNELS.predictionHitCount, { logits, labels: int32Labels(labels) }).reshape([]) as tf.Scalar);
+  if (fusedOpsActive()) return tf.tidy(() => tf.reshape(run(FUSED_KERNELS.predictionHitCount, { logits, labels: int32Labels(labels) }), []) as tf.Scalar);
   return tf.tidy(() => tf.sum(predictionHits(logits, labels)) as tf.Scalar);
 }
 
@@ -250,7 +250,7 @@ export function weightedSum(parts: tf.Tensor[], weights: number[]): tf.Scalar {
   }
   return tf.tidy(() => {
     // Not tf.addN: on webgpu it binds every input at once and fails past 7 inputs (tfjs 4.22).
-    if (!fusedOpsActive()) return tf.sum(tf.mul(tf.stack(parts.map((p) => p.reshape([]))), tf.tensor1d(weights))) as tf.Scalar;
+    if (!fusedOpsActive()) return tf.sum(tf.mul(tf.stack(parts.map((p) => tf.reshape(p, []))), tf.tensor1d(weights))) as tf.Scalar;
     // Each dispatch sums up to WEIGHTED_SUM_MAX inputs; after the first, one of them is the total so far.
     let total: tf.Tensor | null = null;
     let next = 0;
@@ -261,9 +261,9 @@ export function weightedSum(parts: tf.Tensor[], weights: number[]): tf.Scalar {
       next += chunk.length;
       const all = total ? [total, ...chunk] : chunk;
       const inputs: Record<string, tf.Tensor> = {};
-      all.forEach((t, i) => (inputs[`S${i}`] = t.reshape([1]))); // rank 1: the backend's shape uniforms need one value
+      all.forEach((t, i) => (inputs[`S${i}`] = tf.reshape(t, [1]))); // rank 1: the backend's shape uniforms need one value
       total = run(FUSED_KERNELS.weightedSum, inputs, { weights: total ? [1, ...chunkWeights] : chunkWeights });
     }
-    return total!.reshape([]) as tf.Scalar;
+    return tf.reshape(total!, []) as tf.Scalar;
   });
 }

@@ -3,7 +3,7 @@
  * `UnsortedSegmentSum`, which the wasm backend does not have; a product with a 0/1 selection matrix
  * built on the host selects the same values and differentiates as a matrix product.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** The 0/1 matrix `[n, k]` whose column j picks index `picks[j]` of n. */
 function selectionMatrix(n: number, picks: ArrayLike<number>): tf.Tensor2D {

@@ -6,7 +6,7 @@
  * from JavaScript, which dominates a small model's step. The programs follow tfjs-backend-webgpu's
  * `WebGPUProgram` shape; the backend adds the bindings, shape uniforms and the entry point.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Names of the fused kernels. */
 export const FUSED_KERNELS = {

@@ -2,7 +2,7 @@
  * Exemplar selection strategies for `ParametricBuffer`, as Avalanche's: they order the candidate
  * samples, best first; the buffer keeps the first `maxSize`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../backend/backends';
 import { ClassificationDataset } from '../data/dataset';
 import { gatherMiniBatch, disposeMiniBatch } from '../loaders/miniBatch';
@@ -66,7 +66,7 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
     const readBatch = (start: number): MaybePromise<void> => {
       const end = Math.min(start + batchSize, data.length);
       const batch = gatherMiniBatch(data, order, start, end);
-      const f = tf.tidy(() => this.model.getFeatures!(batch[0]).reshape([end - start, -1]));
+      const f = tf.tidy(() => tf.reshape(this.model.getFeatures!(batch[0]), [end - start, -1]));
       disposeMiniBatch(batch);
       dim = f.shape[1] as number;
       const into = (features ??= new Float32Array(data.length * dim));

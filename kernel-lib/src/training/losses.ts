@@ -1,5 +1,5 @@
 /** Loss functions (criteria), as PyTorch's. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from '../ops/fusedOps';
 
 /** A criterion: a scalar loss from logits and integer targets. */

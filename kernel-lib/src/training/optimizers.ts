@@ -3,7 +3,7 @@
  * `Adam({ lr, betas, eps, weightDecay })`. Strategies reset their state at each experience, as
  * Avalanche's `make_optimizer` does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { SgdHyper, adamMoment, adamParamUpdate, fusedOpsActive, sgdFlatFits, sgdMomentumBuffer, sgdMomentumBufferFlat, sgdParamUpdate } from '../ops/fusedOps';
 import { checkKnownOptions, checkPositive } from '../utils/validate';
 
@@ -108,7 +108,7 @@ export class SGD implements Optimizer {
   private unflatten(): void {
     if (!this.flat) return;
     const { names, starts, shapes, buffer } = this.flat;
-    names.forEach((name, i) => this.buffers.set(name, tf.keep(tf.slice(buffer, [starts[i]], [starts[i + 1] - starts[i]]).reshape(shapes[i]))));
+    names.forEach((name, i) => this.buffers.set(name, tf.keep(tf.reshape(tf.slice(buffer, [starts[i]], [starts[i + 1] - starts[i]]), shapes[i]))));
     buffer.dispose();
     this.flat = null;
   }

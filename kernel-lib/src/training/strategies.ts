@@ -4,7 +4,7 @@
  * on any strategy (`new Replay(..., { plugins: [new EWCPlugin({ ewcLambda })] })`). Options are the
  * strategy's (`trainMbSize`, ...) and the plugin's (`ewcLambda`, ...) in one object.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Experience } from '../benchmarks/ncBenchmark';
 import { ClassificationDataset } from '../data/dataset';
 import { defaultEvaluator } from '../evaluation/evaluationPlugin';
@@ -355,7 +355,7 @@ export class ICaRL extends BaseStrategy {
     const [pluginOptions, rest] = splitOptions<ICaRLPluginOptions>(options, ['memorySize', 'fixedMemory']);
     const plugin = new ICaRLPlugin(pluginOptions);
     // The criterion is what the evaluator's loss reports; the plugin's BCE is what trains.
-    super(model, optimizer, (logits, targets) => icarlBCE(logits, tf.oneHot(targets as tf.Tensor1D, logits.shape[1] as number).toFloat()), withPlugin(rest, plugin));
+    super(model, optimizer, (logits, targets) => icarlBCE(logits, tf.cast(tf.oneHot(targets as tf.Tensor1D, logits.shape[1] as number), 'float32')), withPlugin(rest, plugin));
     this.icarlPlugin = plugin;
   }
 

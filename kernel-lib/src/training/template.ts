@@ -3,7 +3,7 @@
  * order and keeps its state in public fields that plugins read and replace (`experience`,
  * `adaptedDataset`, `dataloader`, `mbatch`, `mbOutput`, `loss`, ...).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkBackendErrors, initBackend } from '../backend/backends';
 import type { Experience } from '../benchmarks/ncBenchmark';
 import { ClassificationDataset } from '../data/dataset';

@@ -1,5 +1,5 @@
 /** Top-1 accuracy, per task label, as Avalanche's `accuracy_metrics`. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StrategyEvent } from '../../training/events';
 import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';

@@ -1,5 +1,5 @@
 /** The confusion matrix of a stream, as Avalanche's `confusion_matrix_metrics`. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StrategyEvent } from '../../training/events';
 import type { BaseStrategy } from '../../training/template';
 import { checkInteger, checkKnownOptions, checkOneOf } from '../../utils/validate';
@@ -81,8 +81,8 @@ export class StreamConfusionMatrix extends PluginMetric {
     }
     const update = tf.tidy(() => {
       // onehot(labels)^T @ onehot(predictions), in float32 (the wasm backend has no int32 matMul).
-      const labels = tf.oneHot(tf.cast(strategy.mbY, 'int32') as tf.Tensor1D, this.numClasses).toFloat();
-      const predictions = tf.oneHot(tf.cast(tf.argMax(strategy.mbOutput!, 1), 'int32') as tf.Tensor1D, this.numClasses).toFloat();
+      const labels = tf.cast(tf.oneHot(tf.cast(strategy.mbY, 'int32') as tf.Tensor1D, this.numClasses), 'float32');
+      const predictions = tf.cast(tf.oneHot(tf.cast(tf.argMax(strategy.mbOutput!, 1), 'int32') as tf.Tensor1D, this.numClasses), 'float32');
       return tf.matMul(tf.transpose(labels) as tf.Tensor2D, predictions as tf.Tensor2D) as tf.Tensor2D;
     });
     if (this.matrix) {

@@ -2,7 +2,7 @@
  * Forgetting and backward transfer, as Avalanche's `forgetting_metrics` and `bwt_metrics`: the
  * accuracy on an experience right after training on it, minus its accuracy now (BWT is the opposite).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StrategyEvent } from '../../training/events';
 import type { BaseStrategy } from '../../training/template';
 import { checkKnownOptions } from '../../utils/validate';

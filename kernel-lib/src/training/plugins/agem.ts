@@ -4,7 +4,7 @@
  * when it points against the memory's average gradient `r`:
  * `g ← g - (min(g·r, 0) / r·r) r`. Branch-free, so no device read per step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import { Random, makeRandom } from '../../utils/random';
 import { checkInteger, checkKnownOptions } from '../../utils/validate';

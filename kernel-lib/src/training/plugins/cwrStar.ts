@@ -11,7 +11,7 @@
  * drift; here the counts always accumulate and the bias is consolidated with the weights (a bias per
  * output unit is part of the class's weights).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CLModel } from '../../models/model';
 import { checkKnownOptions } from '../../utils/validate';
 import type { BaseStrategy } from '../template';

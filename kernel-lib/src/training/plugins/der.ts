@@ -6,7 +6,7 @@
  * to the mini-batch and the loss becomes
  * `CE(current) + alpha * MSE(out_mem, stored logits) + beta * CE(out_mem, y_mem)`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import { MiniBatch, disposeMiniBatch, gatherMiniBatch } from '../../loaders/miniBatch';
 import { ClassBalancedBuffer } from '../../storage/balanced';

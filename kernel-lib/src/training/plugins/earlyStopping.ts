@@ -6,7 +6,7 @@
  * (`Top1_Acc_Stream/eval_phase/test_stream`, which never exists); here the name may be given whole
  * or as that prefix, which must then match one metric.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkKnownOptions, checkOneOf } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
 import { StrategyPlugin } from './strategyPlugin';

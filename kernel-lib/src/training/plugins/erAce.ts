@@ -5,7 +5,7 @@
  * cross-entropy and the current batch's cross-entropy restricted to the classes present in the
  * current batch (the asymmetric cross-entropy: new classes do not push old ones down).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import { gatherMiniBatch } from '../../loaders/miniBatch';
 import { selectColumns } from '../../ops/select';

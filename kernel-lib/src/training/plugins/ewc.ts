@@ -4,7 +4,7 @@
  * gradient (the empirical Fisher diagonal) on that experience's data; while training later
  * experiences the loss gets `ewcLambda * sum Ω (θ - θ*)²`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownOptions, checkOneOf, checkPositive } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
 import { QuadraticPenalty, gradientImportance, padTo, snapshotParameters } from './regularization';

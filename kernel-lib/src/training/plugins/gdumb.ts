@@ -3,7 +3,7 @@
  * `memSize` samples, and at each experience the model is reset to its initial weights and trained
  * on the buffer alone.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { GDumbBuffer } from '../../storage/gdumb';
 import { checkBufferSize } from '../../storage/exemplarsBuffer';
 import { checkKnownOptions } from '../../utils/validate';

@@ -8,7 +8,7 @@
  * from the device once per step: the one per-step read the library makes, since the solver runs on
  * the host.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const quadprog: { solveQP: (D: number[][], d: number[], A: number[][], b: number[], meq?: number) => { solution: number[]; message: string } } = require('quadprog');
 import { ClassificationDataset } from '../../data/dataset';

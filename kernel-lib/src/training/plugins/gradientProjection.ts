@@ -2,7 +2,7 @@
  * What the gradient-projection strategies (GEM, A-GEM) share: per-experience memories of random
  * samples, and the gradient of the criterion on a memory batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import { gatherMiniBatch, disposeMiniBatch } from '../../loaders/miniBatch';
 import { Random } from '../../utils/random';

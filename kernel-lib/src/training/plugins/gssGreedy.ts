@@ -15,7 +15,7 @@
  * batch (no memory batch to compare with: one smaller batch is used), and all slot scores equal (the
  * replacement weights are all zero: slots are drawn uniformly).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import type { MiniBatchSource } from '../../loaders/dataLoader';
 import { splitBatchSize } from '../../loaders/groupSampler';
@@ -134,7 +134,7 @@ export class GSSGreedyPlugin extends StrategyPlugin {
   private flatGradient(strategy: BaseStrategy, data: ClassificationDataset, order: Int32Array, start: number, end: number): tf.Tensor1D {
     const grads = criterionGradients(strategy, data, order, start, end);
     try {
-      return tf.tidy(() => tf.concat(strategy.model.trainableVariables.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1])))) as tf.Tensor1D;
+      return tf.tidy(() => tf.concat(strategy.model.trainableVariables.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1])))) as tf.Tensor1D;
     } finally {
       tf.dispose(grads);
     }
@@ -187,7 +187,7 @@ export class GSSGreedyPlugin extends StrategyPlugin {
     const g = this.memoryGradients(strategy, batchSize);
     try {
       const batchGrad = this.flatGradient(strategy, data, current, 0, current.length);
-      const batchGrad2d = batchGrad.reshape([1, -1]) as tf.Tensor2D;
+      const batchGrad2d = tf.reshape(batchGrad, [1, -1]) as tf.Tensor2D;
       const [similarity] = await maxCosine(batchGrad2d, g);
       tf.dispose([batchGrad, batchGrad2d]);
       if (!(similarity < 0)) return;

@@ -11,7 +11,7 @@
  * rounds up); and no horizontal-flip augmentation enters the class means (the samples here are flat
  * images).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ClassificationDataset } from '../../data/dataset';
 import type { CLModel } from '../../models/model';
 import { HerdingClassBuffer } from '../../storage/herdingClassBuffer';
@@ -41,7 +41,7 @@ export function icarlBCE(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 /** The features of every sample of `data` (eval mode), L2-normalised, as rows of one flat array. */
 function normalisedFeatures(model: CLModel, data: ClassificationDataset, batchSize: number): Promise<{ values: Float32Array; width: number }> {
   return evalOverDataset(model, data, batchSize, (batch) => {
-    const raw = model.getFeatures!(batch[0]).reshape([batch[0].shape[0], -1]);
+    const raw = tf.reshape(model.getFeatures!(batch[0]), [batch[0].shape[0], -1]);
     return tf.div(raw, tf.maximum(tf.norm(raw, 2, 1, true), 1e-12));
   });
 }
@@ -101,7 +101,7 @@ export class ICaRLPlugin extends StrategyPlugin {
   override beforeBackward(strategy: BaseStrategy): void {
     const out = strategy.mbOutput!;
     strategy.loss = tf.tidy(() => {
-      let targets = tf.oneHot(strategy.mbY as tf.Tensor1D, out.shape[1] as number).toFloat();
+      let targets = tf.cast(tf.oneHot(strategy.mbY as tf.Tensor1D, out.shape[1] as number), 'float32');
       if (this.oldModel && this.oldClasses.length) {
         const old = tf.sigmoid(this.oldModel.forward(strategy.mbX));
         const mask = new Float32Array(out.shape[1] as number);
@@ -136,7 +136,7 @@ export class ICaRLPlugin extends StrategyPlugin {
    */
   nearestMeanScores(model: CLModel, x: tf.Tensor, numOutputs: number): tf.Tensor {
     return tf.tidy(() => {
-      const raw = model.getFeatures!(x).reshape([x.shape[0], -1]);
+      const raw = tf.reshape(model.getFeatures!(x), [x.shape[0], -1]);
       const f = tf.div(raw, tf.maximum(tf.norm(raw, 2, 1, true), 1e-12));
       const dim = f.shape[1] as number;
       const means = new Float32Array(dim * numOutputs);

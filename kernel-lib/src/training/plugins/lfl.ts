@@ -7,7 +7,7 @@
  * Avalanche 0.1 switches the model to eval mode to compute the features and leaves it there, so
  * dropout is off for the rest of training; here the model's mode is restored.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CLModel } from '../../models/model';
 import type { BaseStrategy } from '../template';
 import { checkKnownOptions } from '../../utils/validate';

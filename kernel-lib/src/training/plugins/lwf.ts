@@ -9,7 +9,7 @@
  * experience's classes (it replaces the set of old classes instead of adding to it); here every
  * head and every class learned so far is distilled.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CLModel } from '../../models/model';
 import { selectColumns } from '../../ops/select';
 import { checkKnownOptions, checkPositive } from '../../utils/validate';

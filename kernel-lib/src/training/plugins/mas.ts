@@ -4,7 +4,7 @@
  * of the squared L2 norm of the model's output (no labels needed), blended with the previous one
  * (`alpha * old + (1 - alpha) * new`); later experiences pay `lambdaReg * sum Ω (θ - θ*)²`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownOptions, checkPositive } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
 import { QuadraticPenalty, gradientImportance, namedParametersOf, padTo } from './regularization';

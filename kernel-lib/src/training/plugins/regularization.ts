@@ -4,7 +4,7 @@
  * experience's data (EWC, MAS), per-experience hyper-parameters, and a frozen copy of the model
  * (LwF, LFL).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader } from '../../loaders/dataLoader';
 import { MiniBatch, disposeMiniBatch } from '../../loaders/miniBatch';
 import type { ClassificationDataset } from '../../data/dataset';
@@ -203,7 +203,7 @@ export async function evalOverDataset(
   try {
     for (const batch of new DataLoader(data, { batchSize })) {
       try {
-        const out = tf.tidy(() => compute(batch).reshape([batch[0].shape[0], -1]));
+        const out = tf.tidy(() => tf.reshape(compute(batch), [batch[0].shape[0], -1]));
         width = out.shape[1] as number;
         parts.push((await out.data()) as Float32Array);
         out.dispose();

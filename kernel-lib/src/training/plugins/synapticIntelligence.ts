@@ -10,7 +10,7 @@
  * regularised loss; here importances are only kept >= 0, and the path integral uses the gradient of
  * the loss without SI's own term (`g - siLambda Ω (θ - θ*)`, the penalty's gradient being known).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownOptions, checkPositive } from '../../utils/validate';
 import type { BaseStrategy } from '../template';
 import { QuadraticPenalty, namedParametersOf, padTo, perExperience, snapshotParameters } from './regularization';
