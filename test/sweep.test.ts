@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SweepInterruptedError, SweepResults, SweepRow, attachSweep, expandGrid, sweep } from 'avalanche-ts';
+import { SweepInterruptedError, SweepResults, SweepRow, attachSweep, closeSweepPool, expandGrid, sweep } from 'avalanche-ts';
 import { freePort, tempDir } from './helpers';
 
 const experiment = { module: path.join(__dirname, 'sweepExperiment.js'), export: 'run' };
@@ -78,6 +78,42 @@ test('one machine: a pool of worker processes gives the serial run\'s rows; a fa
   assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms, not after the 20 s runs`);
   await assert.rejects(sweep({ grid, seeds: [1], run: { module: './rel.js' } }), /run.module must be an absolute path/);
   await assert.rejects(sweep({ grid, seeds: [1, 1], run: experiment }), /seeds has duplicates/);
+});
+
+test('one machine: the pool is kept for the next sweep (the same worker processes), an edited experiment runs as edited, closeSweepPool ends the workers', { timeout: 120_000 }, async () => {
+  const folder = tempDir();
+  const file = path.join(folder, 'edited.js');
+  // Each run lasts a little, so that both workers take runs.
+  const write = (value: number) => fs.writeFileSync(file, `exports.run = async (config, seed) => { await new Promise((r) => setTimeout(r, 500)); return { value: ${value} + seed, pid: process.pid }; };\n`);
+  const values = (r: SweepResults) => r.rows.map((row) => row.metrics!.value);
+  const pids = (r: SweepResults) => new Set(r.rows.map((row) => row.metrics!.pid));
+  const run = { module: file, export: 'run' };
+  write(10);
+  const first = await sweep({ configs: [{}], seeds: [1, 2, 3, 4], run, workers: 2 });
+  assert.deepEqual(values(first), [11, 12, 13, 14]);
+  write(20);
+  const second = await sweep({ configs: [{}], seeds: [1, 2, 3, 4], run, workers: 2 });
+  assert.deepEqual(values(second), [21, 22, 23, 24], 'the edited experiment, not the one the workers loaded before');
+  assert.deepEqual([...pids(second)].sort(), [...pids(first)].sort(), 'the same two worker processes');
+  assert.equal(pids(first).size, 2);
+  write(30);
+  const serial = await sweep({ configs: [{}], seeds: [1], run, workers: 0 });
+  assert.deepEqual(values(serial), [31], 'a serial sweep in this process reads it afresh too');
+  await closeSweepPool();
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  while ([...pids(second)].some((pid) => alive(pid as number)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok([...pids(second)].every((pid) => !alive(pid as number)), 'the workers have ended');
+  const third = await sweep({ configs: [{}], seeds: [1, 2], run, workers: 2 });
+  assert.ok([...pids(third)].every((pid) => !pids(second).has(pid)), 'a new pool after closeSweepPool');
+  await closeSweepPool();
 });
 
 test('many machines: Redis (redis-server) and two `avalanche-ts worker` processes; one killed mid-run, its run redone by the other; one row per run, as serial', { timeout: 300_000 }, async () => {

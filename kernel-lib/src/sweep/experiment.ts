@@ -32,10 +32,17 @@ export function checkExperimentRef(ref: unknown, where: string): Required<Experi
   return { module: r.module, export: name };
 }
 
-/** Loads the experiment function a reference names. */
+/**
+ * Loads the experiment function a reference names. A module given by path is read afresh at each
+ * load (once per serial sweep, once per run in a worker), so that an experiment edited between two
+ * sweeps runs as edited in a kernel, a pool worker kept warm or a queue worker; what it requires
+ * stays cached. A package is loaded once.
+ */
 export function loadExperiment(ref: Required<ExperimentRef>): ExperimentFunction {
+  const file = path.isAbsolute(ref.module) ? require.resolve(ref.module) : require.resolve(ref.module, { paths: [process.cwd()] });
+  if (path.isAbsolute(ref.module)) delete require.cache[file];
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const mod = require(path.isAbsolute(ref.module) ? ref.module : require.resolve(ref.module, { paths: [process.cwd()] }));
+  const mod = require(file);
   const fn = mod?.[ref.export] ?? (ref.export === 'default' ? mod : undefined);
   if (typeof fn !== 'function') {
     throw new Error(`the experiment module ${ref.module} has no exported function '${ref.export}' (exports: ${Object.keys(mod ?? {}).join(', ') || 'none'})`);
