@@ -5,8 +5,8 @@
  * lacks, and the input with `conv2dTranspose`, ~10x slower there.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireBackend } from '../backend/backends';
 import { Random } from '../utils/random';
+import { LazyParameters } from './lazyParameters';
 import { checkInteger } from '../utils/validate';
 import { Layer, checkParameterShape } from './module';
 
@@ -50,8 +50,7 @@ export class Conv2d implements Layer {
   readonly kernelSize: number;
   readonly padding: number;
   readonly name: string;
-  private initial: { w: Float32Array; b: Float32Array } | null;
-  private vars: { w: tf.Variable; b: tf.Variable } | null = null;
+  private readonly params: LazyParameters;
   private readonly uid = nextConvId++;
   private readonly op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 
@@ -61,28 +60,15 @@ export class Conv2d implements Layer {
     this.kernelSize = checkInteger('kernelSize', options.kernelSize, 1);
     this.padding = checkInteger('padding', options.padding ?? 0, 0);
     this.name = options.name ?? 'conv';
-    // PyTorch nn.Conv2d: weight and bias uniform in ±1/sqrt(fan_in), fan_in = in * k * k.
-    const bound = 1 / Math.sqrt(this.inChannels * this.kernelSize * this.kernelSize);
-    const w = new Float32Array(this.kernelSize * this.kernelSize * this.inChannels * this.outChannels);
-    const b = new Float32Array(this.outChannels);
-    for (let i = 0; i < w.length; i++) w[i] = (random.next() * 2 - 1) * bound;
-    for (let i = 0; i < b.length; i++) b[i] = (random.next() * 2 - 1) * bound;
-    this.initial = { w, b };
+    // PyTorch nn.Conv2d: fan_in = in * k * k.
+    const k = this.kernelSize;
+    this.params = new LazyParameters(this.name, [k, k, this.inChannels, this.outChannels], this.inChannels * k * k, random, { weight: `${this.name}/weight_c${this.uid}`, bias: `${this.name}/bias_c${this.uid}` });
     this.op = convOp(this.padding);
   }
 
   namedParameters(): [string, tf.Variable][] {
-    if (!this.vars) {
-      if (!this.initial) throw new Error(`layer ${this.name} has been disposed (model.dispose() was called): create a new model to train or evaluate`);
-      requireBackend(`layer ${this.name}`);
-      const k = this.kernelSize;
-      const w = tf.tensor4d(this.initial.w, [k, k, this.inChannels, this.outChannels]);
-      const b = tf.tensor1d(this.initial.b);
-      this.vars = { w: tf.variable(w, true, `${this.name}/weight_c${this.uid}`), b: tf.variable(b, true, `${this.name}/bias_c${this.uid}`) };
-      tf.dispose([w, b]);
-      this.initial = null;
-    }
-    return [['weight', this.vars.w], ['bias', this.vars.b]];
+    const [w, b] = this.params.get();
+    return [['weight', w], ['bias', b]];
   }
 
   loadParameters(values: Record<string, tf.Tensor>): void {
@@ -98,12 +84,8 @@ export class Conv2d implements Layer {
     return tf.add(this.op(x, w as tf.Tensor4D), b);
   }
 
+  /** Frees the variables; the layer cannot be used afterwards. */
   dispose(): void {
-    this.initial = null;
-    if (this.vars) {
-      this.vars.w.dispose();
-      this.vars.b.dispose();
-      this.vars = null;
-    }
+    this.params.dispose();
   }
 }

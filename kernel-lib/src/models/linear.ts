@@ -5,9 +5,9 @@
  * and fused bias and ReLU gradients (fewer GPU dispatches). Initialised as PyTorch's `nn.Linear`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireBackend } from '../backend/backends';
 import { columnSum, matMulTransposed, reluGrad } from '../ops/fusedOps';
 import { Random } from '../utils/random';
+import { LazyParameters } from './lazyParameters';
 import { checkInteger } from '../utils/validate';
 import { Layer, checkParameterShape } from './module';
 
@@ -38,8 +38,7 @@ export class Linear implements Layer {
   readonly activation: LinearActivation;
   readonly inputGradient: boolean;
   readonly name: string;
-  private initial: { w: Float32Array; b: Float32Array } | null;
-  private vars: { w: tf.Variable; b: tf.Variable } | null = null;
+  private readonly params: LazyParameters;
   /** Makes variable names unique across models (tfjs registers variables by name). */
   private readonly uid = nextLayerId++;
   private readonly op: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -50,33 +49,14 @@ export class Linear implements Layer {
     this.activation = options.activation ?? 'linear';
     this.inputGradient = options.inputGradient ?? true;
     this.name = options.name ?? 'linear';
-    // PyTorch nn.Linear: weight and bias uniform in ±1/sqrt(fan_in).
-    const bound = 1 / Math.sqrt(this.inFeatures);
-    const w = new Float32Array(this.inFeatures * this.outFeatures);
-    const b = new Float32Array(this.outFeatures);
-    for (let i = 0; i < w.length; i++) w[i] = (random.next() * 2 - 1) * bound;
-    for (let i = 0; i < b.length; i++) b[i] = (random.next() * 2 - 1) * bound;
-    this.initial = { w, b };
+    // PyTorch nn.Linear: fan_in = in.
+    this.params = new LazyParameters(this.name, [this.inFeatures, this.outFeatures], this.inFeatures, random, { weight: `${this.name}/weight_${this.uid}`, bias: `${this.name}/bias_${this.uid}` });
     this.op = linearOp(this.activation, this.inputGradient);
   }
 
   /** Weight `[in, out]` and bias `[out]`, created on first access. */
   get variables(): [tf.Variable, tf.Variable] {
-    if (!this.vars) {
-      if (!this.initial) throw new Error(`layer ${this.name} has been disposed (model.dispose() was called): create a new model to train or evaluate`);
-      requireBackend(`layer ${this.name}`);
-      const init = this.initial;
-      // tf.variable shares the initial tensor's data: dispose the initial tensor itself.
-      const w = tf.tensor2d(init.w, [this.inFeatures, this.outFeatures]);
-      const b = tf.tensor1d(init.b);
-      this.vars = {
-        w: tf.variable(w, true, `${this.name}/weight_${this.uid}`),
-        b: tf.variable(b, true, `${this.name}/bias_${this.uid}`),
-      };
-      tf.dispose([w, b]);
-      this.initial = null;
-    }
-    return [this.vars.w, this.vars.b];
+    return this.params.get();
   }
 
   /** `weight` `[in, out]` and `bias` `[out]`. */
@@ -119,12 +99,7 @@ export class Linear implements Layer {
 
   /** Frees the variables; the layer cannot be used afterwards. */
   dispose(): void {
-    this.initial = null;
-    if (this.vars) {
-      this.vars.w.dispose();
-      this.vars.b.dispose();
-      this.vars = null;
-    }
+    this.params.dispose();
   }
 }
 
