@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds kernel-lib/native/blas.c into kernel-lib/native/build/blas.node (the optional native BLAS
- * path) when a C compiler and Node's headers are present; otherwise says why and exits 0: nothing
- * else depends on it (the wasm kernels run). No download: Node's own headers (include/node next to
+ * Builds kernel-lib/native/blas.c into kernel-lib/native/build/blas.node (the native BLAS path, the
+ * default where it loads) when a C compiler and Node's headers are present; otherwise says why and
+ * exits 0: nothing else depends on it (the wasm kernels run). No download: Node's own headers (include/node next to
  * the node binary, or /usr/include/node) and the system compiler. The BLAS itself is found at run time.
  */
 const fs = require('fs');
@@ -29,4 +29,4 @@ if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 else flags.push('-ldl');
 const r = spawnSync(cc, flags, { encoding: 'utf8' });
 if (r.status !== 0) skip(`${cc} failed: ${(r.stderr || '').split('\n')[0]}`);
-console.log(`avalanche-ts: native BLAS path built (${path.relative(process.cwd(), out)}); turn it on with AVALANCHE_TS_BLAS=1 or initBackend({ blas: true })`);
+console.log(`avalanche-ts: native BLAS path built (${path.relative(process.cwd(), out)}); it runs the matrix products where OpenBLAS is found (AVALANCHE_TS_BLAS=0 or initBackend({ blas: false }) turns it off)`);
