@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { chromium, Browser } from 'playwright-core';
+import { chromium, Browser, Page } from 'playwright-core';
 import {
   accuracyMatrixChart, compareRuns, confusionMatrixChart, learningCurves, bufferClassHistogram, ParametricBuffer,
   SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory, setPlotlyJs,
@@ -41,6 +41,29 @@ async function waitFor(url: string, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+/**
+ * Serves a page from `handler` on 127.0.0.1, opens '/' in Chromium at `viewport`, runs `body` with
+ * the tab and the console errors collected so far, then closes the browser and the server.
+ */
+async function withServedPage(handler: http.RequestListener, viewport: { width: number; height: number }, body: (tab: Page, errors: string[]) => Promise<void>): Promise<void> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  let browser: Browser | null = null;
+  try {
+    browser = await launch();
+    const tab = await browser.newPage({ viewport });
+    const errors: string[] = [];
+    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    tab.on('pageerror', (e) => errors.push(e.message));
+    await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+    await body(tab, errors);
+  } finally {
+    await browser?.close();
+    server.close();
+  }
 }
 
 test('classic Jupyter notebook (untrusted, as from git) shows every saved chart of 04-looking-inside-the-buffer as a PNG, the Plotly figure too, in Chromium', { timeout: 180_000 }, async () => {
@@ -111,24 +134,15 @@ ${plotly['text/html']}
 const specs = ${JSON.stringify(specs)};
 window.rendered = Promise.all(specs.map((s, i) => vegaEmbed('#chart' + i, s, { renderer: 'svg', actions: false }))).then(() => true);
 </script></body></html>`;
-  const server = http.createServer((req, res) => {
+  const serve: http.RequestListener = (req, res) => {
     const url = req.url ?? '/';
     if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page);
     if (url === '/favicon.ico') return void res.writeHead(204).end();
     const file = path.join(nm, path.normalize(url.replace(/^\/nm\//, '')));
     if (!url.startsWith('/nm/') || !file.startsWith(nm) || !fs.existsSync(file)) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/javascript' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  let browser: Browser | null = null;
-  try {
-    browser = await launch();
-    const tab = await browser.newPage({ viewport: { width: 1000, height: 1600 } });
-    const errors: string[] = [];
-    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    tab.on('pageerror', (e) => errors.push(e.message));
-    await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+  };
+  await withServedPage(serve, { width: 1000, height: 1600 }, async (tab, errors) => {
     await tab.evaluate(() => (globalThis as unknown as { rendered: Promise<unknown> }).rendered);
     for (let i = 0; i < specs.length; i++) {
       const marks = await tab.$$eval(`#chart${i} svg .role-mark`, (els) => els.length);
@@ -137,10 +151,7 @@ window.rendered = Promise.all(specs.map((s, i) => vegaEmbed('#chart' + i, s, { r
     assert.ok((await tab.$$eval('.main-svg', (els) => els.length)) > 0, 'plotly drew its figure');
     await tab.screenshot({ path: path.join(artifacts, 'vega-embed-and-plotly.png'), fullPage: true });
     assert.deepEqual(errors, []);
-  } finally {
-    await browser?.close();
-    server.close();
-  }
+  });
 });
 
 /** JupyterLab 4's own output code (`@jupyterlab/rendermime` and the Vega 5 extension) bundled for the browser. */
@@ -172,21 +183,12 @@ test('JupyterLab 4 (its rendermime registry and Vega 5 renderer, in Chromium) pi
     }));
   }
   assert.ok(outputs.filter((o) => o.data['application/vnd.vegalite.v5+json']).length >= 17, 'the notebooks hold their Vega-Lite charts');
-  const server = http.createServer((req, res) => {
+  const serve: http.RequestListener = (req, res) => {
     if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body><div id="out"></div></body></html>');
     if (req.url === '/rendermime.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
     res.writeHead(204).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  let browser: Browser | null = null;
-  try {
-    browser = await launch();
-    const tab = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-    const errors: string[] = [];
-    tab.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    tab.on('pageerror', (e) => errors.push(e.message));
-    await tab.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+  };
+  await withServedPage(serve, { width: 1000, height: 800 }, async (tab, errors) => {
     await tab.addScriptTag({ url: '/rendermime.js' });
     // Browser-side code: the test's TypeScript has no DOM library, so the page is typed loosely.
     const results = await tab.evaluate(async (list) => {
@@ -237,8 +239,5 @@ test('JupyterLab 4 (its rendermime registry and Vega 5 renderer, in Chromium) pi
       }
     }
     assert.deepEqual(errors, []);
-  } finally {
-    await browser?.close();
-    server.close();
-  }
+  });
 });
