@@ -225,12 +225,15 @@ test('06-rehearsal-and-projection: nine strategies with 500 samples of memory, a
   assert.equal(displays.filter((o) => join(o.data?.['text/plain']).startsWith('<exemplar grid: 500 samples, 10 classes (0: 50, 1: 50')).length, 2);
 });
 
-test('07-sweeps-over-seeds: Naive and Replay over 3 seeds on worker processes, summary table, band chart, file round trip', () => {
+test('07-sweeps-over-seeds: a pool started ahead, Naive and Replay over 3 seeds on its worker processes, summary table, band chart, file round trip', () => {
   const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('07-'))!);
   const { text, cells } = execute(file);
   const runs = [...text.matchAll(/^(Naive|Replay)\s+seed (\d): final stream accuracy (\d\.\d+) \([\d.]+ s on worker (\d+)\)$/gm)];
   assert.equal(runs.length, 6, text);
   assert.equal(new Set(runs.map((m) => m[4])).size, 2, 'two worker processes');
+  const ready = text.match(/^pool ready: 2 workers \((\d+), (\d+)\) in [\d.]+ s$/m);
+  assert.ok(ready, text);
+  assert.ok(runs.every((m) => m[4] === ready[1] || m[4] === ready[2]), 'the runs ran on the workers started ahead');
   const summary = Object.fromEntries([...text.matchAll(/^strategy=(\w+) \| Top1_Acc_Stream\S+ \| n=3 \| (\d\.\d+) ± (\d\.\d+)/gm)].map((m) => [m[1], Number(m[2])]));
   assert.ok(summary.Replay > summary.Naive + 0.15, JSON.stringify(summary));
   const naive = runs.filter((m) => m[1] === 'Naive').map((m) => Number(m[3]));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SweepInterruptedError, SweepResults, SweepRow, attachSweep, closeSweepPool, expandGrid, sweep } from 'avalanche-ts';
+import { SweepInterruptedError, SweepResults, SweepRow, attachSweep, closeSweepPool, expandGrid, startSweepPool, sweep } from 'avalanche-ts';
 import { freePort, tempDir } from './helpers';
 
 const experiment = { module: path.join(__dirname, 'sweepExperiment.js'), export: 'run' };
@@ -100,20 +100,61 @@ test('one machine: the pool is kept for the next sweep (the same worker processe
   const serial = await sweep({ configs: [{}], seeds: [1], run, workers: 0 });
   assert.deepEqual(values(serial), [31], 'a serial sweep in this process reads it afresh too');
   await closeSweepPool();
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const deadline = Date.now() + 10_000;
-  while ([...pids(second)].some((pid) => alive(pid as number)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await waitForExit([...pids(second)] as number[]);
   assert.ok([...pids(second)].every((pid) => !alive(pid as number)), 'the workers have ended');
   const third = await sweep({ configs: [{}], seeds: [1, 2], run, workers: 2 });
   assert.ok([...pids(third)].every((pid) => !pids(second).has(pid)), 'a new pool after closeSweepPool');
   await closeSweepPool();
+});
+
+/** Whether a process is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to 10 s for the processes to end. */
+async function waitForExit(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+test('one machine: startSweepPool starts the workers ahead, each runs the setup once before any run, sweeps run on them; a failing setup rejects and ends the pool', { timeout: 120_000 }, async () => {
+  const folder = tempDir();
+  const file = path.join(folder, 'withSetup.js');
+  // The setup leaves a mark in its process and a file per worker; runs report whether they saw it.
+  fs.writeFileSync(file, [
+    `const fs = require('fs');`,
+    `exports.setup = async () => { globalThis.setupRuns = (globalThis.setupRuns ?? 0) + 1; fs.writeFileSync(${JSON.stringify(folder)} + '/setup-' + process.pid, String(globalThis.setupRuns)); };`,
+    `exports.broken = async () => { throw new Error('no data here'); };`,
+    `exports.run = async (config, seed) => { await new Promise((r) => setTimeout(r, 300)); return { seed, pid: process.pid, setupRuns: globalThis.setupRuns ?? 0 }; };`,
+  ].join('\n'));
+  const info = await startSweepPool({ workers: 2, setup: { module: file } });
+  assert.equal(info.workers.length, 2, `two workers ready: ${info.workers}`);
+  const pids = info.workers.map((w) => Number(w.split(':').pop()));
+  assert.ok(pids.every(alive) && pids.every((pid) => pid !== process.pid));
+  for (const pid of pids) assert.equal(fs.readFileSync(path.join(folder, `setup-${pid}`), 'utf8'), '1', `worker ${pid} ran the setup once before it was ready`);
+  const results = await sweep({ configs: [{}], seeds: [1, 2, 3, 4], run: { module: file }, workers: 2 });
+  assert.deepEqual(results.rows.map((r) => r.metrics!.seed), [1, 2, 3, 4]);
+  assert.ok(results.rows.every((r) => pids.includes(r.metrics!.pid as number)), 'the runs ran on the started workers');
+  assert.ok(results.rows.every((r) => r.metrics!.setupRuns === 1), 'each run saw its worker\'s setup, run once');
+  assert.deepEqual((await startSweepPool({ workers: 2, setup: { module: file } })).workers.sort(), [...info.workers].sort(), 'the same pool again: nothing restarted');
+  const error = await startSweepPool({ workers: 2, setup: { module: file, export: 'broken' } }).then(() => null, (e) => e);
+  assert.ok(error instanceof Error, `an Error, not ${JSON.stringify(error)}`);
+  assert.match(error.message, /the sweep pool's setup \(.*withSetup\.js, export 'broken'\) failed in worker .*:\d+: Error: no data here/);
+  await waitForExit(pids);
+  assert.ok(pids.every((pid) => !alive(pid)), 'a different setup replaced the first pool');
+  const after = await sweep({ configs: [{}], seeds: [1, 2], run: { module: file }, workers: 2 });
+  assert.ok(after.rows.every((r) => r.error === undefined && r.metrics!.setupRuns === 0), 'the failed pool is gone: the next sweep starts one without setup');
+  await closeSweepPool();
+  await assert.rejects(startSweepPool({ workers: 0 }), /startSweepPool: workers must be a whole number of processes \(1 or more\), got 0/);
+  await assert.rejects(startSweepPool({ setup: { module: './setup.js' } }), /startSweepPool: setup.module must be an absolute path/);
+  await assert.rejects(startSweepPool({ setup: 'setup' as never }), /startSweepPool: setup must be \{ module, export \} naming a function the workers load/);
+  await assert.rejects(startSweepPool({ worker: 2 } as never), /startSweepPool: unknown option 'worker'/);
 });
 
 test('many machines: Redis (redis-server) and two `avalanche-ts worker` processes; one killed mid-run, its run redone by the other; one row per run, as serial', { timeout: 300_000 }, async () => {

@@ -4,8 +4,14 @@
  * stream after each. Sweep workers load it by path: `{ module: path.resolve('experiments/naive-vs-replay.js'), export: 'run' }`.
  *
  * config: { strategy: 'Naive' | 'Replay', epochs?: number }; returns the evaluator's metric histories.
+ * `setup` is what a started pool's workers run once as they start (`startSweepPool({ setup })`).
  */
 const { SplitMNIST, SimpleMLP, Naive, Replay, SGD, CrossEntropyLoss, EvaluationPlugin, accuracyMetrics } = require('avalanche-ts');
+
+/** Loads the data set into the library's cache, so that no run waits for it. */
+exports.setup = async function setup() {
+  await SplitMNIST({ nExperiences: 5, seed: 0 });
+};
 
 exports.run = async function run(config, seed) {
   const benchmark = await SplitMNIST({ nExperiences: 5, seed });

@@ -16,19 +16,24 @@ export type ExperimentFunction = (config: SweepConfig, seed: number) => SweepMet
 export interface ExperimentRef {
   /** An absolute path (or a package name) that `require` resolves on the worker's machine. */
   module: string;
-  /** The exported function's name (default `run`). */
+  /** The exported function's name (default `run`; `setup` for a pool's setup function). */
   export?: string;
 }
 
-/** Throws unless `ref` names a module and an export; returns it with the export filled in. */
-export function checkExperimentRef(ref: unknown, where: string): Required<ExperimentRef> {
+/**
+ * Throws unless `ref` names a module and an export; returns it with the export filled in. `option`
+ * is the option's name, in the messages and as the default export name (`run`, or `setup` for a
+ * pool's setup function).
+ */
+export function checkExperimentRef(ref: unknown, where: string, option = 'run'): Required<ExperimentRef> {
   const r = ref as ExperimentRef;
   if (r === null || typeof r !== 'object' || typeof r.module !== 'string' || r.module === '') {
-    throw new Error(`${where}: run must be a function (serial runs) or { module, export } naming the experiment for workers, got ${JSON.stringify(ref)}`);
+    const allowed = option === 'run' ? 'a function (serial runs) or { module, export } naming the experiment for workers' : '{ module, export } naming a function the workers load';
+    throw new Error(`${where}: ${option} must be ${allowed}, got ${JSON.stringify(ref)}`);
   }
-  if (r.module.startsWith('.')) throw new Error(`${where}: run.module must be an absolute path or a package name (workers start elsewhere), got '${r.module}'; use path.resolve or require.resolve`);
-  const name = r.export ?? 'run';
-  if (typeof name !== 'string' || name === '') throw new Error(`${where}: run.export must be the exported function's name, got ${JSON.stringify(r.export)}`);
+  if (r.module.startsWith('.')) throw new Error(`${where}: ${option}.module must be an absolute path or a package name (workers start elsewhere), got '${r.module}'; use path.resolve or require.resolve`);
+  const name = r.export ?? option;
+  if (typeof name !== 'string' || name === '') throw new Error(`${where}: ${option}.export must be the exported function's name, got ${JSON.stringify(r.export)}`);
   return { module: r.module, export: name };
 }
 
@@ -38,7 +43,7 @@ export function checkExperimentRef(ref: unknown, where: string): Required<Experi
  * sweeps runs as edited in a kernel, a pool worker kept warm or a queue worker; what it requires
  * stays cached. A package is loaded once.
  */
-export function loadExperiment(ref: Required<ExperimentRef>): ExperimentFunction {
+export function loadExperiment<F = ExperimentFunction>(ref: Required<ExperimentRef>): F {
   const file = path.isAbsolute(ref.module) ? require.resolve(ref.module) : require.resolve(ref.module, { paths: [process.cwd()] });
   if (path.isAbsolute(ref.module)) delete require.cache[file];
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -47,7 +52,7 @@ export function loadExperiment(ref: Required<ExperimentRef>): ExperimentFunction
   if (typeof fn !== 'function') {
     throw new Error(`the experiment module ${ref.module} has no exported function '${ref.export}' (exports: ${Object.keys(mod ?? {}).join(', ') || 'none'})`);
   }
-  return fn as ExperimentFunction;
+  return fn as F;
 }
 
 /** This process, as rows name it. */

@@ -3,4 +3,5 @@ export * from './results';
 export * from './experiment';
 export * from './redisQueue';
 export * from './sweep';
-export { closeSweepPool, POOL_IDLE_MS } from './localPool';
+export { closeSweepPool, startSweepPool, POOL_IDLE_MS } from './localPool';
+export type { StartSweepPoolOptions, SweepPoolInfo } from './localPool';

@@ -2,42 +2,133 @@
  * Runs on one machine: a pool of worker processes (tinypool, `child_process` runtime), as many as
  * CPUs by default. Each worker is its own Node process with its own tensor backend on one thread
  * (the runs are the parallelism), so a run that crashes its process does not touch the notebook.
- * The pool is kept for the next sweep while its workers are idle.
+ * The pool is kept for the next sweep while its workers are idle, or started ahead by `startSweepPool`.
  */
+import * as os from 'os';
 import * as path from 'path';
+import { checkKnownOptions } from '../utils/validate';
 import type { SweepRun } from './grid';
-import type { ExperimentRef } from './experiment';
+import { ExperimentRef, checkExperimentRef } from './experiment';
 import { SweepRow, decodeNumbers } from './results';
 
 /** How long pool workers wait idle for the next sweep before they end (they also end with this process). */
 export const POOL_IDLE_MS = 120_000;
 
 type Pool = InstanceType<typeof import('tinypool').Tinypool>;
-let shared: { pool: Pool; key: string } | null = null;
+/** The pool kept between sweeps; `ahead` when `startSweepPool` started it (with `setup`, as JSON). */
+let shared: { pool: Pool; workers: number; baseEnv: string; setup: string; ahead: boolean } | null = null;
+
+/** The environment variable that names a started pool's setup function to its workers (JSON `{ module, export }`). */
+export const SWEEP_SETUP_ENV_VAR = 'AVALANCHE_TS_SWEEP_SETUP';
+
+/** Options of `startSweepPool`. */
+export interface StartSweepPoolOptions {
+  /** Worker processes (default: one per CPU). */
+  workers?: number;
+  /**
+   * A function every worker runs once as it starts, before any run (Python's `Pool(initializer=...)`):
+   * `{ module, export }`, e.g. one that loads the experiment's data set. Called with no arguments.
+   */
+  setup?: ExperimentRef;
+}
+
+/** What `startSweepPool` started. */
+export interface SweepPoolInfo {
+  /** The worker processes, as rows name them (`host:pid`). */
+  workers: string[];
+  /** Seconds until every worker had loaded the library, started its backend and run the setup. */
+  seconds: number;
+}
 
 /**
- * The pool of `workers` processes, kept between sweeps: a second sweep finds its workers with the
- * library, the backend and the data already loaded (about a second per worker on this VM's first
- * run). A different worker count or environment makes a new pool.
+ * An Error for a task's rejection: a worker process sends its error as plain data (name, message,
+ * stack), which would otherwise reach the notebook as a bare object.
  */
-function sharedPool(workers: number): Pool {
-  // One thread per worker: the workers are the parallelism. Their output reaches the notebook: no
-  // library notices from every worker (the experiment's own output and all warnings still show).
-  const env = { ...(process.env as Record<string, string>), AVALANCHE_TS_THREADS: '1', AVALANCHE_TS_QUIET: '1' };
-  const key = JSON.stringify([workers, env]);
-  if (shared?.key === key) return shared.pool;
-  void closeSweepPool();
+function asError(reason: unknown): unknown {
+  if (reason instanceof Error || reason === null || typeof reason !== 'object' || typeof (reason as Error).message !== 'string') return reason;
+  const { name, message, stack } = reason as Error;
+  const error = new Error(message);
+  if (typeof name === 'string') error.name = name;
+  if (typeof stack === 'string') error.stack = stack;
+  return error;
+}
+
+/** The environment of the workers: one thread each (the workers are the parallelism), library notices off. */
+function workerEnv(): Record<string, string> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), AVALANCHE_TS_THREADS: '1', AVALANCHE_TS_QUIET: '1' };
+  delete env[SWEEP_SETUP_ENV_VAR];
+  return env;
+}
+
+function newPool(workers: number, env: Record<string, string>, setup: Required<ExperimentRef> | null, startNow: boolean): Pool {
   // Loaded on first use (tinypool is an ES module; Node 20 requires it synchronously).
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Tinypool } = require('tinypool') as typeof import('tinypool');
-  // Workers start as runs arrive (no more than there are runs) and end after POOL_IDLE_MS idle;
+  // A pool started by startSweepPool starts all its workers now and keeps them until closed; one a
+  // sweep starts grows as runs arrive and its idle workers end after POOL_IDLE_MS. Either way
   // tinypool unrefs idle workers, so a script that swept still exits.
-  const pool = new Tinypool({ filename: path.join(__dirname, 'poolWorker.js'), runtime: 'child_process', minThreads: 0, maxThreads: workers, idleTimeout: POOL_IDLE_MS, env });
-  shared = { pool, key };
+  return new Tinypool({
+    filename: path.join(__dirname, 'poolWorker.js'),
+    runtime: 'child_process',
+    minThreads: startNow ? workers : 0,
+    maxThreads: workers,
+    idleTimeout: POOL_IDLE_MS,
+    env: setup ? { ...env, [SWEEP_SETUP_ENV_VAR]: JSON.stringify(setup) } : env,
+  });
+}
+
+/**
+ * The pool of `workers` processes a sweep runs on: the one already there (started by
+ * `startSweepPool` or kept from the last sweep, whatever its setup) when it has as many workers and
+ * the same environment, else a new one. A kept pool's workers have the library, the backend and the
+ * data already loaded: about a second per worker on this VM's first run.
+ */
+function sharedPool(workers: number): Pool {
+  const baseEnv = workerEnv();
+  const key = JSON.stringify(baseEnv);
+  if (shared && shared.workers === workers && shared.baseEnv === key) return shared.pool;
+  void closeSweepPool();
+  const pool = newPool(workers, baseEnv, null, false);
+  shared = { pool, workers, baseEnv: key, setup: 'null', ahead: false };
   return pool;
 }
 
-/** Ends the sweep pool's worker processes now (otherwise they end after two idle minutes, or with this process). */
+/**
+ * Starts the sweep pool ahead of the sweeps, as a notebook's setup cell would (like Dask's `Client()`
+ * or ipyparallel's cluster): `workers` processes that each load the library, start their tensor
+ * backend and run `setup`, while the notebook goes on. Resolves when all are ready; rejects (and
+ * ends the pool) when a worker's setup throws. The workers stay until `closeSweepPool()` or the end
+ * of this process; sweeps with as many workers run on them.
+ */
+export async function startSweepPool(options: StartSweepPoolOptions = {}): Promise<SweepPoolInfo> {
+  checkKnownOptions('startSweepPool', options, ['workers', 'setup']);
+  const workers = options.workers ?? Math.max(1, os.cpus().length);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`startSweepPool: workers must be a whole number of processes (1 or more), got ${JSON.stringify(options.workers)}`);
+  const setup = options.setup === undefined ? null : checkExperimentRef(options.setup, 'startSweepPool', 'setup');
+  const t0 = process.hrtime.bigint();
+  const baseEnv = workerEnv();
+  const key = JSON.stringify(baseEnv);
+  const setupKey = JSON.stringify(setup);
+  if (!(shared?.ahead && shared.workers === workers && shared.baseEnv === key && shared.setup === setupKey)) {
+    await closeSweepPool();
+    shared = { pool: newPool(workers, baseEnv, setup, true), workers, baseEnv: key, setup: setupKey, ahead: true };
+  }
+  const pool = shared.pool;
+  try {
+    // One task per worker: each waits for its worker to be ready. All workers start at once and
+    // loading the library takes longer than starting a process, so each takes one.
+    const names = await Promise.all(Array.from({ length: workers }, () => (pool.run({}, { name: 'readyTask' }) as Promise<string>).catch((e) => Promise.reject(asError(e)))));
+    return { workers: [...new Set(names)], seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  } catch (error) {
+    if (shared?.pool === pool) await closeSweepPool();
+    throw error;
+  }
+}
+
+/**
+ * Ends the sweep pool's worker processes now (otherwise those a sweep started end after two idle
+ * minutes, those `startSweepPool` started with this process).
+ */
 export async function closeSweepPool(): Promise<void> {
   const current = shared;
   shared = null;
@@ -59,7 +150,7 @@ export async function runOnPool(ref: Required<ExperimentRef>, runs: SweepRun[], 
   stopped.catch(() => {});
   try {
     const all = Promise.all(runs.map(async (run) => {
-      const row = decodeNumbers(await pool.run({ ref, run }, { name: 'runTask' })) as SweepRow;
+      const row = decodeNumbers(await pool.run({ ref, run }, { name: 'runTask' }).catch((e) => Promise.reject(asError(e)))) as SweepRow;
       onRow(row);
       return row;
     }));
