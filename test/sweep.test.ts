@@ -145,7 +145,7 @@ test('one machine: startSweepPool starts the workers ahead, each runs the setup 
   assert.deepEqual((await startSweepPool({ workers: 2, setup: { module: file } })).workers.sort(), [...info.workers].sort(), 'the same pool again: nothing restarted');
   const error = await startSweepPool({ workers: 2, setup: { module: file, export: 'broken' } }).then(() => null, (e) => e);
   assert.ok(error instanceof Error, `an Error, not ${JSON.stringify(error)}`);
-  assert.match(error.message, /the sweep pool's setup \(.*withSetup\.js, export 'broken'\) failed in worker .*:\d+: Error: no data here/);
+  assert.match(error.message, /the setup \(.*withSetup\.js, export 'broken'\) failed in sweep pool worker .*:\d+: Error: no data here/);
   await waitForExit(pids);
   assert.ok(pids.every((pid) => !alive(pid)), 'a different setup replaced the first pool');
   const after = await sweep({ configs: [{}], seeds: [1, 2], run: { module: file }, workers: 2 });
@@ -167,8 +167,12 @@ test('many machines: Redis (redis-server) and two `avalanche-ts worker` processe
   const workers: ChildProcess[] = [];
   const logs: string[][] = [];
   const cli = path.join(root, 'node_modules', '.bin', 'avalanche-ts');
-  const startWorker = () => {
-    const w = spawn(cli, ['worker', '--redis', url, '--lock-ms', '2000', '--queue', 'test-sweeps'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AVALANCHE_TS_THREADS: '1' } });
+  // A setup each worker machine runs before it takes runs: a file per process shows it ran.
+  const setupDir = tempDir('worker-setup-');
+  const setupFile = path.join(setupDir, 'setup.js');
+  fs.writeFileSync(setupFile, `exports.setup = () => require('fs').writeFileSync(${JSON.stringify(setupDir)} + '/ran-' + process.pid, '');\nexports.broken = () => { throw new Error('no data here'); };\n`);
+  const startWorker = (...extra: string[]) => {
+    const w = spawn(cli, ['worker', '--redis', url, '--lock-ms', '2000', '--queue', 'test-sweeps', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AVALANCHE_TS_THREADS: '1' } });
     const log: string[] = [];
     w.stdout!.on('data', (d) => log.push(...String(d).split('\n').filter(Boolean)));
     w.stderr!.on('data', (d) => log.push(...String(d).split('\n').filter(Boolean)));
@@ -178,8 +182,11 @@ test('many machines: Redis (redis-server) and two `avalanche-ts worker` processe
   };
   try {
     for (let i = 0; i < 50 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+    const broken = spawnSync(cli, ['worker', '--redis', url, '--setup', setupFile, '--setup-export', 'broken'], { encoding: 'utf8' });
+    assert.equal(broken.status, 1, broken.stderr);
+    assert.match(broken.stderr, /the setup \(.*setup\.js, export 'broken'\) failed in avalanche-ts worker .*: Error: no data here/);
     const a = startWorker();
-    const b = startWorker();
+    const b = startWorker('--setup', setupFile);
     const grid = { lr: [0.01, 0.05], sleepMs: [1500] };
     const seeds = [1, 2, 3];
     const name = `t${Date.now()}`;
@@ -203,6 +210,10 @@ test('many machines: Redis (redis-server) and two `avalanche-ts worker` processe
     const [, what] = /sweep \S+: (.*): started/.exec(killedLine)!;
     assert.ok(b.log.some((l) => l.includes(`${what}: done`)), `the other worker redid "${what}":\n${b.log.join('\n')}`);
     assert.ok(!a.log.some((l) => l.includes(`${what}: done`)));
+    const setupLine = b.log.find((l) => /^avalanche-ts worker \d+: setup \(.*setup\.js, export 'setup'\) done in [\d.]+ s$/.test(l));
+    assert.ok(setupLine, b.log.join('\n'));
+    assert.ok(b.log.indexOf(setupLine) < b.log.findIndex((l) => l.includes(': started')), 'the setup ran before the first run');
+    assert.ok(fs.existsSync(path.join(setupDir, `ran-${/worker (\d+)/.exec(setupLine)![1]}`)), 'the setup function ran in that worker process');
     const serial = await sweep({ grid, seeds, run: experiment, workers: 0 });
     assert.deepEqual(queued.rows.map((r) => r.metrics), serial.rows.map((r) => r.metrics), 'identical to a serial run');
     // Re-attaching later gives the same rows; enqueuing the same sweep again runs nothing twice.

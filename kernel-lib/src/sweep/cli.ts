@@ -1,12 +1,15 @@
 /**
- * `avalanche-ts worker --redis URL [--queue NAME] [--concurrency N] [--lock-ms MS]`: takes sweep runs
- * from the Redis queue and runs them until stopped (Ctrl-C or SIGTERM finish the current run first).
+ * `avalanche-ts worker --redis URL [--queue NAME] [--concurrency N] [--lock-ms MS] [--setup MODULE
+ * [--setup-export NAME]]`: runs the setup function once (e.g. loads the data set), then takes sweep
+ * runs from the Redis queue until stopped (Ctrl-C or SIGTERM finish the current run first).
  */
+import * as path from 'path';
+import { checkExperimentRef, runSetup, workerName } from './experiment';
 import { DEFAULT_SWEEP_QUEUE, checkRedisUrl, startSweepWorker } from './redisQueue';
 
-const USAGE = 'usage: avalanche-ts worker --redis redis://HOST:PORT [--queue NAME] [--concurrency N] [--lock-ms MS]';
+const USAGE = 'usage: avalanche-ts worker --redis redis://HOST:PORT [--queue NAME] [--concurrency N] [--lock-ms MS] [--setup MODULE [--setup-export NAME]]';
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command !== 'worker') {
     console.error(USAGE);
@@ -21,7 +24,7 @@ function main(argv: string[]): void {
     flags.set(rest[i].slice(2), rest[i + 1]);
   }
   for (const k of flags.keys()) {
-    if (!['redis', 'queue', 'concurrency', 'lock-ms'].includes(k)) {
+    if (!['redis', 'queue', 'concurrency', 'lock-ms', 'setup', 'setup-export'].includes(k)) {
       console.error(`avalanche-ts worker: unknown option --${k}\n${USAGE}`);
       process.exit(2);
     }
@@ -42,7 +45,27 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const queue = flags.get('queue') ?? DEFAULT_SWEEP_QUEUE;
-  const worker = startSweepWorker({ redis, queue, concurrency: number('concurrency', 1), lockDuration: number('lock-ms', 30_000) });
+  const concurrency = number('concurrency', 1);
+  const lockDuration = number('lock-ms', 30_000);
+  if (flags.has('setup-export') && !flags.has('setup')) {
+    console.error(`avalanche-ts worker: --setup-export names a function of the --setup module; give --setup too\n${USAGE}`);
+    process.exit(2);
+  }
+  const setupModule = flags.get('setup');
+  if (setupModule !== undefined) {
+    // A relative path means this machine's working folder, where the worker was started.
+    const module = setupModule.startsWith('.') ? path.resolve(setupModule) : setupModule;
+    const t0 = process.hrtime.bigint();
+    try {
+      const ref = checkExperimentRef({ module, export: flags.get('setup-export') }, 'avalanche-ts worker', 'setup');
+      await runSetup(ref, `avalanche-ts worker ${workerName()}`);
+      console.log(`avalanche-ts worker ${process.pid}: setup (${ref.module}, export '${ref.export}') done in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
+    } catch (e) {
+      console.error((e as Error).message);
+      process.exit(1);
+    }
+  }
+  const worker = startSweepWorker({ redis, queue, concurrency, lockDuration });
   worker.on('error', (e) => console.error(`avalanche-ts worker: ${e.message}`));
   worker.waitUntilReady().then(() => console.log(`avalanche-ts worker ${process.pid}: waiting for sweep runs on queue '${queue}' at ${redis}`));
   const stop = () => {
@@ -53,4 +76,4 @@ function main(argv: string[]): void {
   process.on('SIGTERM', stop);
 }
 
-main(process.argv.slice(2));
+void main(process.argv.slice(2));

@@ -55,6 +55,19 @@ export function loadExperiment<F = ExperimentFunction>(ref: Required<ExperimentR
   return fn as F;
 }
 
+/**
+ * Runs a setup function once (a pool worker's or a queue worker's, before it takes runs); an error
+ * names the setup and `where` it ran.
+ */
+export async function runSetup(ref: Required<ExperimentRef>, where: string): Promise<void> {
+  try {
+    await loadExperiment<() => unknown>(ref)();
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new Error(`the setup (${ref.module}, export '${ref.export}') failed in ${where}: ${message}`);
+  }
+}
+
 /** This process, as rows name it. */
 export function workerName(): string {
   return `${os.hostname()}:${process.pid}`;

@@ -5,7 +5,7 @@
  */
 import { initBackend } from '../backend/backends';
 import type { SweepRun } from './grid';
-import { ExperimentRef, checkExperimentRef, loadExperiment, runOne, workerName } from './experiment';
+import { ExperimentRef, checkExperimentRef, loadExperiment, runOne, runSetup, workerName } from './experiment';
 import { SWEEP_SETUP_ENV_VAR } from './localPool';
 import { encodeNumbers } from './results';
 
@@ -16,13 +16,8 @@ async function prepare(): Promise<void> {
   await initBackend({ verbose: false });
   const setting = process.env[SWEEP_SETUP_ENV_VAR];
   if (!setting) return;
-  const ref = checkExperimentRef(JSON.parse(setting), `sweep pool worker ${workerName()}`, 'setup');
-  try {
-    await loadExperiment<() => unknown>(ref)();
-  } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`the sweep pool's setup (${ref.module}, export '${ref.export}') failed in worker ${workerName()}: ${message}`);
-  }
+  const where = `sweep pool worker ${workerName()}`;
+  await runSetup(checkExperimentRef(JSON.parse(setting), where, 'setup'), where);
 }
 
 const ready = prepare();
