@@ -1,9 +1,16 @@
 /** PNG images made in Node (no browser): raw RGBA pixels, and a matrix drawn as a heatmap. */
-import { PNG } from 'pngjs';
+import type * as pngjs from 'pngjs';
+
+/** pngjs, loaded on first use (most processes never encode a PNG). */
+function pngClass(): typeof pngjs.PNG {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('pngjs') as typeof pngjs).PNG;
+}
 
 /** Encodes `rgba` (width * height * 4 bytes) as a PNG file. */
 export function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
   if (rgba.length !== width * height * 4) throw new Error(`encodePng: ${rgba.length} bytes for a ${width}x${height} RGBA image (need ${width * height * 4})`);
+  const PNG = pngClass();
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   return new Uint8Array(PNG.sync.write(png));
@@ -11,7 +18,7 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Uint
 
 /** Decodes a PNG file into its size and RGBA pixels. */
 export function decodePng(bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
-  const png = PNG.sync.read(Buffer.from(bytes));
+  const png = pngClass().sync.read(Buffer.from(bytes));
   return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
 }
 

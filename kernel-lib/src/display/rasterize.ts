@@ -5,7 +5,7 @@
  * classic notebook) and what static viewers prefer.
  */
 import * as path from 'path';
-import { Resvg } from '@resvg/resvg-js';
+import type * as resvg from '@resvg/resvg-js';
 
 let fontFiles: string[] | null = null;
 
@@ -28,10 +28,13 @@ export interface SvgToPngOptions {
 export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array {
   const scale = options.scale ?? 1;
   if (!(typeof scale === 'number' && scale > 0 && scale <= 8)) throw new Error(`svgToPng: scale must be a number in (0, 8], got ${scale}`);
-  const resvg = new Resvg(svg, {
+  // Loaded on first use: only a process that rasterises pays for the native module.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Resvg } = require('@resvg/resvg-js') as typeof resvg;
+  const renderer = new Resvg(svg, {
     font: { loadSystemFonts: false, fontFiles: bundledFonts(), defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
     fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
     background: options.background ?? 'white',
   });
-  return new Uint8Array(resvg.render().asPng());
+  return new Uint8Array(renderer.render().asPng());
 }

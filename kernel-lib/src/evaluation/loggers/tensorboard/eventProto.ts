@@ -2,9 +2,20 @@
  * The protobuf messages of TensorBoard event files (TensorFlow's `Event` and `Summary`, the fields
  * used here, with their field numbers and oneofs), encoded with protobufjs.
  */
-import * as protobuf from 'protobufjs';
+import type * as protobuf from 'protobufjs';
 
-const root = protobuf.Root.fromJSON({
+let eventType: protobuf.Type | null = null;
+
+/** The `Event` message type, built on first use: protobufjs loads only in a process that writes or reads TensorBoard files. */
+function EventType(): protobuf.Type {
+  if (eventType) return eventType;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Root } = require('protobufjs') as typeof protobuf;
+  eventType = Root.fromJSON(EVENT_PROTO).lookupType('tensorflow.Event');
+  return eventType;
+}
+
+const EVENT_PROTO: protobuf.INamespace = {
   nested: {
     tensorflow: {
       nested: {
@@ -44,9 +55,7 @@ const root = protobuf.Root.fromJSON({
       },
     },
   },
-});
-
-const EventType = root.lookupType('tensorflow.Event');
+};
 
 /** An image for an image summary (PNG bytes). */
 export interface SummaryImage {
@@ -67,12 +76,14 @@ export interface EventFields {
 
 /** Encodes an `Event` message. */
 export function encodeEvent(event: EventFields): Uint8Array {
-  const error = EventType.verify(event);
+  const type = EventType();
+  const error = type.verify(event);
   if (error) throw new Error(`encodeEvent: ${error}`);
-  return EventType.encode(EventType.create(event)).finish();
+  return type.encode(type.create(event)).finish();
 }
 
 /** Decodes an `Event` message (used to read files back). */
 export function decodeEvent(bytes: Uint8Array): EventFields {
-  return EventType.toObject(EventType.decode(bytes), { longs: Number, bytes: Array }) as EventFields;
+  const type = EventType();
+  return type.toObject(type.decode(bytes), { longs: Number, bytes: Array }) as EventFields;
 }
