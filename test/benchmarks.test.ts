@@ -21,7 +21,8 @@ test('SplitMNIST: 5 experiences of 2 disjoint classes covering 0..9, test stream
     assert.deepEqual(e.dataset.classes, e.classesInThisExperience);
     assert.deepEqual(b.testStream[i].classesInThisExperience, e.classesInThisExperience);
     assert.deepEqual(b.testStream[i].dataset.classes, e.classesInThisExperience);
-    assert.deepEqual(e.previousClasses, b.trainStream.slice(0, i).flatMap((x) => x.classesInThisExperience));
+    assert.deepEqual(e.previousClasses, b.trainStream.slice(0, i).flatMap((x) => x.classesInThisExperience).sort((x, y) => x - y), 'as Avalanche lists them: ascending');
+    assert.deepEqual(e.futureClasses, b.trainStream.slice(i + 1).flatMap((x) => x.classesInThisExperience).sort((x, y) => x - y));
     total += e.dataset.length;
   });
   assert.equal(total, 7996);

@@ -4,7 +4,7 @@
  * experience holds all its data set's classes, with the experience index as task label.
  */
 import { ClassificationDataset } from '../data/dataset';
-import { Benchmark, ExperienceStream, newStream } from './ncBenchmark';
+import { Benchmark, ExperienceStream, newStream, pushExperience } from './ncBenchmark';
 
 /** Options of `DatasetBenchmark`. */
 export interface DatasetBenchmarkOptions {
@@ -48,20 +48,7 @@ export class DatasetBenchmark implements Benchmark {
       if (!(data instanceof ClassificationDataset)) throw new Error(`DatasetBenchmark: ${name}[${e}] must be a ClassificationDataset`);
       const task = taskLabels ? e : 0;
       const dataset = data.withLabels({ taskLabels: new Int32Array(data.length).fill(task), experienceIds: new Int32Array(data.length).fill(e) });
-      const previous = this.classesInExp.slice(0, e).flat();
-      const current = this.classesInExp[e];
-      stream.push({
-        originStream: stream,
-        benchmark: this,
-        currentExperience: e,
-        classesInThisExperience: current,
-        previousClasses: [...new Set(previous)].sort((a, b) => a - b),
-        classesSeenSoFar: [...new Set([...previous, ...current])].sort((a, b) => a - b),
-        futureClasses: [...new Set(this.classesInExp.slice(e + 1).flat())].sort((a, b) => a - b),
-        dataset,
-        taskLabel: task,
-        taskLabels: [task],
-      });
+      pushExperience(stream, this, this.classesInExp, e, dataset, task);
     });
     return stream;
   }

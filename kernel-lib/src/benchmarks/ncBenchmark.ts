@@ -16,11 +16,11 @@ export interface Experience {
   readonly currentExperience: number;
   /** Class ids of this experience, ascending. */
   readonly classesInThisExperience: number[];
-  /** Class ids of the earlier experiences. */
+  /** Class ids of the earlier experiences, ascending, each once. */
   readonly previousClasses: number[];
-  /** Class ids of this and the earlier experiences. */
+  /** Class ids of this and the earlier experiences, ascending, each once. */
   readonly classesSeenSoFar: number[];
-  /** Class ids of the later experiences. */
+  /** Class ids of the later experiences, ascending, each once. */
   readonly futureClasses: number[];
   /** The samples. */
   readonly dataset: ClassificationDataset;
@@ -54,6 +54,33 @@ export function newStream(name: string): ExperienceStream {
   const stream = [] as unknown as ExperienceStream;
   Object.defineProperty(stream, 'name', { value: name, enumerable: false });
   return stream;
+}
+
+/** Class ids as Avalanche's experiences list them (`list(set(...))` of small ints): each once, ascending. */
+function classSet(ids: number[]): number[] {
+  return [...new Set(ids)].sort((a, b) => a - b);
+}
+
+/**
+ * Appends experience `e` to `stream`: its data set and task label, and its class timeline (previous,
+ * seen so far, future) from the classes of every experience. Every benchmark kind builds its
+ * experiences this way.
+ */
+export function pushExperience(stream: ExperienceStream, benchmark: Benchmark, classesInExp: number[][], e: number, dataset: ClassificationDataset, task: number): void {
+  const previous = classesInExp.slice(0, e).flat();
+  const current = classesInExp[e];
+  stream.push({
+    originStream: stream,
+    benchmark,
+    currentExperience: e,
+    classesInThisExperience: current,
+    previousClasses: classSet(previous),
+    classesSeenSoFar: classSet([...previous, ...current]),
+    futureClasses: classSet(classesInExp.slice(e + 1).flat()),
+    dataset,
+    taskLabel: task,
+    taskLabels: [task],
+  });
 }
 
 /** Options of `ncBenchmark` (the names of Avalanche's `nc_benchmark`, in camelCase). */
@@ -179,20 +206,7 @@ export class NCBenchmark implements Benchmark {
       const taskLabels = new Int32Array(subset.length).fill(taskOf(e));
       const experienceIds = new Int32Array(subset.length).fill(e);
       const dataset = subset.withLabels({ targets, taskLabels, experienceIds });
-      const previous = this.classesInExp.slice(0, e).flat();
-      const current = this.classesInExp[e];
-      stream.push({
-        originStream: stream,
-        benchmark: this,
-        currentExperience: e,
-        classesInThisExperience: current,
-        previousClasses: previous,
-        classesSeenSoFar: [...previous, ...current],
-        futureClasses: this.classesInExp.slice(e + 1).flat(),
-        dataset,
-        taskLabel: taskOf(e),
-        taskLabels: [taskOf(e)],
-      });
+      pushExperience(stream, this, this.classesInExp, e, dataset, taskOf(e));
     }
     return stream;
   }
