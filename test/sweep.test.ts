@@ -123,7 +123,7 @@ async function waitForExit(pids: number[]): Promise<void> {
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
-test('one machine: startSweepPool starts the workers ahead, each runs the setup once before any run, sweeps run on them; a failing setup rejects and ends the pool', { timeout: 120_000 }, async () => {
+test('one machine: startSweepPool starts the workers ahead, each runs the setup once before any run, sweeps run on them; a failing setup rejects and ends the pool; a hanging one can be stopped', { timeout: 120_000 }, async () => {
   const folder = tempDir();
   const file = path.join(folder, 'withSetup.js');
   // The setup leaves a mark in its process and a file per worker; runs report whether they saw it.
@@ -150,6 +150,16 @@ test('one machine: startSweepPool starts the workers ahead, each runs the setup 
   assert.ok(pids.every((pid) => !alive(pid)), 'a different setup replaced the first pool');
   const after = await sweep({ configs: [{}], seeds: [1, 2], run: { module: file }, workers: 2 });
   assert.ok(after.rows.every((r) => r.error === undefined && r.metrics!.setupRuns === 0), 'the failed pool is gone: the next sweep starts one without setup');
+  await closeSweepPool();
+  // A setup that hangs: the signal (as the kernel's stop button) ends the wait and the pool.
+  fs.writeFileSync(path.join(folder, 'hangs.js'), `exports.setup = () => new Promise((r) => setTimeout(r, 60000));\n`);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('enough')), 1500);
+  const t0 = Date.now();
+  await assert.rejects(startSweepPool({ workers: 2, setup: { module: path.join(folder, 'hangs.js') }, signal: controller.signal }), /startSweepPool stopped \(Error: enough\) before its workers were ready; the pool is ended/);
+  assert.ok(Date.now() - t0 < 10_000, `stopped after ${Date.now() - t0} ms`);
+  const fresh = await sweep({ configs: [{}], seeds: [1], run: { module: file }, workers: 2 });
+  assert.equal(fresh.rows[0].metrics!.setupRuns, 0, 'the next sweep has a new pool, without the hanging setup');
   await closeSweepPool();
   await assert.rejects(startSweepPool({ workers: 0 }), /startSweepPool: workers must be a whole number of processes \(1 or more\), got 0/);
   await assert.rejects(startSweepPool({ setup: { module: './setup.js' } }), /startSweepPool: setup.module must be an absolute path/);

@@ -6,6 +6,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
+import { beginRun, listenForKernelInterrupt } from '../training/runControl';
 import { checkKnownOptions } from '../utils/validate';
 import type { SweepRun } from './grid';
 import { ExperimentRef, checkExperimentRef } from './experiment';
@@ -30,6 +31,8 @@ export interface StartSweepPoolOptions {
    * `{ module, export }`, e.g. one that loads the experiment's data set. Called with no arguments.
    */
   setup?: ExperimentRef;
+  /** Stops waiting and ends the pool when aborted (the kernel's stop button does the same). */
+  signal?: AbortSignal;
 }
 
 /** What `startSweepPool` started. */
@@ -101,7 +104,7 @@ function sharedPool(workers: number): Pool {
  * of this process; sweeps with as many workers run on them.
  */
 export async function startSweepPool(options: StartSweepPoolOptions = {}): Promise<SweepPoolInfo> {
-  checkKnownOptions('startSweepPool', options, ['workers', 'setup']);
+  checkKnownOptions('startSweepPool', options, ['workers', 'setup', 'signal']);
   const workers = options.workers ?? Math.max(1, os.cpus().length);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`startSweepPool: workers must be a whole number of processes (1 or more), got ${JSON.stringify(options.workers)}`);
   const setup = options.setup === undefined ? null : checkExperimentRef(options.setup, 'startSweepPool', 'setup');
@@ -114,14 +117,27 @@ export async function startSweepPool(options: StartSweepPoolOptions = {}): Promi
     shared = { pool: newPool(workers, baseEnv, setup, true), workers, baseEnv: key, setup: setupKey, ahead: true };
   }
   const pool = shared.pool;
+  // A setup that hangs must not hang the notebook: the stop button (or the signal) ends the pool.
+  const control = beginRun('startSweepPool', options.signal);
+  await Promise.resolve();
+  listenForKernelInterrupt();
   try {
+    const stopped = new Promise<never>((_, reject) => {
+      const stop = () => reject(new Error(`startSweepPool stopped (${String(control.signal.reason)}) before its workers were ready; the pool is ended`));
+      if (control.signal.aborted) stop();
+      else control.signal.addEventListener('abort', stop, { once: true });
+    });
     // One task per worker: each waits for its worker to be ready. All workers start at once and
     // loading the library takes longer than starting a process, so each takes one.
-    const names = await Promise.all(Array.from({ length: workers }, () => (pool.run({}, { name: 'readyTask' }) as Promise<string>).catch((e) => Promise.reject(asError(e)))));
+    const ready = Promise.all(Array.from({ length: workers }, () => (pool.run({}, { name: 'readyTask' }) as Promise<string>).catch((e) => Promise.reject(asError(e)))));
+    ready.catch(() => {}); // after a stop, the ended workers' tasks reject too
+    const names = await Promise.race([ready, stopped]);
     return { workers: [...new Set(names)], seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   } catch (error) {
     if (shared?.pool === pool) await closeSweepPool();
     throw error;
+  } finally {
+    control.end();
   }
 }
 
