@@ -12,10 +12,22 @@ import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuMo
 
 // The library's code and declarations name tfjs-core only, so that a notebook's first cell checks
 // its types without the @tensorflow/tfjs bundle's (layers, converter, tf.data, webgl: 160 more
-// declaration files). At run time the bundle is still loaded, by a plain require: its Node build is
-// what registers every op's gradient (tfjs-core's own CommonJS build registers none).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-require('@tensorflow/tfjs');
+// declaration files). tfjs-core's CommonJS build registers no gradients; its registrations, bundled
+// at build time (scripts/build-gradients.js), do, without loading the rest of @tensorflow/tfjs.
+loadGradients();
+
+/** Registers every tfjs op's gradient (once per process: the registry is tfjs's global one). */
+function loadGradients(): void {
+  const file = path.join(__dirname, 'tfjsGradients.js');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    require(file);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(file);
+    if (!missing) throw error;
+    throw new Error(`avalanche-ts: ${file} is missing: run \`npm run build\` (it bundles tfjs-core's gradients with scripts/build-gradients.js)`);
+  }
+}
 
 /**
  * What the library's code paths need to know about a backend, in one place: the loaders, models,
