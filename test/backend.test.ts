@@ -75,6 +75,22 @@ test('the products\' path by default: the native BLAS where its addon loads (was
   assert.match(badThreads.stdout, /initBackend: blasThreads must be a whole number of threads from 1 to 64, got 0/);
 });
 
+test('every op gradient @tensorflow/tfjs registers is registered by the library alone, without loading that bundle', () => {
+  const code = `
+    require(${JSON.stringify(lib)});
+    const registry = () => [...globalThis._tfGlobals.get('gradRegistry').keys()].sort();
+    const ours = registry();
+    const loaded = Object.keys(require.cache).filter((f) => /tfjs-(layers|converter|data|backend-webgl)/.test(f)).length;
+    require(require.resolve('@tensorflow/tfjs', { paths: [${JSON.stringify(lib)}] }));
+    console.log(JSON.stringify({ ours, loaded, tfjs: registry() }));`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { ours, loaded, tfjs } = JSON.parse(r.stdout);
+  assert.equal(loaded, 0, 'layers, converter, tf.data and webgl are not loaded');
+  assert.ok(tfjs.length > 90, `${tfjs.length} gradients in @tensorflow/tfjs`);
+  assert.deepEqual(ours, tfjs, 'the same kernels have gradients');
+});
+
 test('a bad thread count is a clear error', () => {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ threads: 0 }).catch((e) => { console.log(e.message); })`], { encoding: 'utf8' });
   assert.match(r.stdout, /initBackend: threads must be a whole number of threads from 1 to 64, got 0/);
