@@ -84,7 +84,7 @@ function newPool(workers: number, env: Record<string, string>, setup: Required<E
  * The pool of `workers` processes a sweep runs on: the one already there (started by
  * `startSweepPool` or kept from the last sweep, whatever its setup) when it has as many workers and
  * the same environment, else a new one. A kept pool's workers have the library, the backend and the
- * data already loaded: about a second per worker on this VM's first run.
+ * data already loaded, and the code their runs use already compiled.
  */
 function sharedPool(workers: number): Pool {
   const baseEnv = workerEnv();
