@@ -7,6 +7,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { SweepConfig, SweepRun } from './grid';
+import { errorSummary } from '../utils/errorText';
 import { SweepMetrics, SweepRow, decodeNumbers, encodeNumbers } from './results';
 
 /** `run(config, seed)`: trains and evaluates, and returns the metrics (e.g. `evaluator.getAllMetrics()`). */
@@ -63,8 +64,7 @@ export async function runSetup(ref: Required<ExperimentRef>, where: string): Pro
   try {
     await loadExperiment<() => unknown>(ref)();
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`the setup (${ref.module}, export '${ref.export}') failed in ${where}: ${message}`);
+    throw new Error(`the setup (${ref.module}, export '${ref.export}') failed in ${where}: ${errorSummary(error)}`);
   }
 }
 
@@ -87,7 +87,6 @@ export async function runOne(fn: ExperimentFunction, run: SweepRun, worker: stri
     const plain = decodeNumbers(JSON.parse(JSON.stringify(encodeNumbers(metrics)))) as SweepMetrics;
     return { ...base, metrics: plain, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { ...base, error: message, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return { ...base, error: errorSummary(error), seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   }
 }

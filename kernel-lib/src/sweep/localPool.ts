@@ -56,6 +56,26 @@ function asError(reason: unknown): unknown {
   return error;
 }
 
+/** Runs task `name` of poolWorker.js on the pool; a worker's error arrives as an Error. */
+function runPoolTask<T>(pool: Pool, name: string, task: unknown): Promise<T> {
+  return pool.run(task, { name }).catch((e: unknown) => Promise.reject(asError(e))) as Promise<T>;
+}
+
+/**
+ * A promise that rejects with `reason()` once `signal` aborts (never without a signal), raced
+ * against a pool's tasks; `release` drops its listener.
+ */
+function untilAborted(signal: AbortSignal | undefined, reason: () => unknown): { stopped: Promise<never>; release: () => void } {
+  let stop: (() => void) | null = null;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = () => reject(reason());
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+  stopped.catch(() => {}); // when the tasks win, nobody awaits it
+  return { stopped, release: () => { if (stop) signal?.removeEventListener('abort', stop); } };
+}
+
 /** The environment of the workers: one thread each (the workers are the parallelism), library notices off. */
 function workerEnv(): Record<string, string> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), AVALANCHE_TS_THREADS: '1', AVALANCHE_TS_QUIET: '1' };
@@ -121,15 +141,11 @@ export async function startSweepPool(options: StartSweepPoolOptions = {}): Promi
   const control = beginRun('startSweepPool', options.signal);
   await Promise.resolve();
   listenForKernelInterrupt();
+  const { stopped, release } = untilAborted(control.signal, () => new Error(`startSweepPool stopped (${String(control.signal.reason)}) before its workers were ready; the pool is ended`));
   try {
-    const stopped = new Promise<never>((_, reject) => {
-      const stop = () => reject(new Error(`startSweepPool stopped (${String(control.signal.reason)}) before its workers were ready; the pool is ended`));
-      if (control.signal.aborted) stop();
-      else control.signal.addEventListener('abort', stop, { once: true });
-    });
     // One task per worker: each waits for its worker to be ready. All workers start at once and
     // loading the library takes longer than starting a process, so each takes one.
-    const ready = Promise.all(Array.from({ length: workers }, () => (pool.run({}, { name: 'readyTask' }) as Promise<string>).catch((e) => Promise.reject(asError(e)))));
+    const ready = Promise.all(Array.from({ length: workers }, () => runPoolTask<string>(pool, 'readyTask', {})));
     ready.catch(() => {}); // after a stop, the ended workers' tasks reject too
     const names = await Promise.race([ready, stopped]);
     return { workers: [...new Set(names)], seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -137,6 +153,7 @@ export async function startSweepPool(options: StartSweepPoolOptions = {}): Promi
     if (shared?.pool === pool) await closeSweepPool();
     throw error;
   } finally {
+    release();
     control.end();
   }
 }
@@ -157,16 +174,10 @@ export async function closeSweepPool(): Promise<void> {
  */
 export async function runOnPool(ref: Required<ExperimentRef>, runs: SweepRun[], workers: number, onRow: (row: SweepRow) => void, signal?: AbortSignal): Promise<SweepRow[]> {
   const pool = sharedPool(workers);
-  let stop: (() => void) | null = null;
-  const stopped = new Promise<never>((_, reject) => {
-    stop = () => reject(signal!.reason);
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop, { once: true });
-  });
-  stopped.catch(() => {});
+  const { stopped, release } = untilAborted(signal, () => signal!.reason);
   try {
     const all = Promise.all(runs.map(async (run) => {
-      const row = decodeNumbers(await pool.run({ ref, run }, { name: 'runTask' }).catch((e) => Promise.reject(asError(e)))) as SweepRow;
+      const row = decodeNumbers(await runPoolTask(pool, 'runTask', { ref, run })) as SweepRow;
       onRow(row);
       return row;
     }));
@@ -178,6 +189,6 @@ export async function runOnPool(ref: Required<ExperimentRef>, runs: SweepRun[], 
     if (shared?.pool === pool) await closeSweepPool();
     throw error;
   } finally {
-    if (stop) signal?.removeEventListener('abort', stop);
+    release();
   }
 }

@@ -4,6 +4,7 @@
  * a tslab kernel) or aborts an `AbortSignal`, and hook errors that name the hook and the plugin.
  */
 import { AsyncLocalStorage } from 'async_hooks';
+import { errorSummary } from '../utils/errorText';
 
 /** Options of one `train` / `eval` call. */
 export interface RunOptions {
@@ -40,8 +41,7 @@ export class PluginHookError extends Error {
   readonly cause: unknown;
 
   constructor(event: string, plugin: string, cause: unknown) {
-    const inner = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(`the ${event} hook of ${plugin} threw: ${inner}`);
+    super(`the ${event} hook of ${plugin} threw: ${errorSummary(cause)}`);
     this.cause = cause;
     this.name = 'PluginHookError';
     this.event = event;
