@@ -161,6 +161,39 @@ test('a trainable variable that never gets a gradient is reported once with a wa
   model.dispose();
 });
 
+test('a plugin method that looks like a hook but is none (snake_case, near misses) gets one warning naming the hook meant; real hooks and other methods none', async () => {
+  await ready();
+  const b = await bench();
+  class AvalancheStylePlugin extends StrategyPlugin {
+    after_training_exp(): void {}
+    afterTrainingExperience(): void {}
+    beforeTrainingEpochs(): void {}
+    AfterEval(): void {}
+    override afterTrainingIteration(): void {}
+    computePenalty(): void {}
+    afterwards(): void {}
+  }
+  const plain = { before_training_exp() {}, beforeEvalIter() {} };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => warnings.push(a.join(' '));
+  try {
+    const s = tutorialStrategy(1, { plugins: [new AvalancheStylePlugin(), plain] });
+    await s.train(b.trainStream[0]);
+    await s.eval(b.testStream[0]);
+    await s.train(b.trainStream[1]);
+  } finally {
+    console.warn = warn;
+  }
+  const meant = warnings.map((w) => /has a method '(\w+)', which is not a strategy event and is never called: did you mean '(\w+)'\?/.exec(w)?.slice(1, 3).join(' -> '));
+  assert.deepEqual(meant.sort(), [
+    'AfterEval -> afterEval', 'afterTrainingExperience -> afterTrainingExp', 'after_training_exp -> afterTrainingExp',
+    'beforeEvalIter -> beforeEvalIteration', 'beforeTrainingEpochs -> beforeTrainingEpoch', 'before_training_exp -> beforeTrainingExp',
+  ], warnings.join('\n'));
+  assert.ok(warnings.some((w) => w.startsWith("avalanche-ts: AvalancheStylePlugin (plugins[0]) has a method 'after_training_exp'")), warnings.join('\n'));
+  assert.ok(warnings.some((w) => w.startsWith("avalanche-ts: plugins[1] has a method 'before_training_exp'")), warnings.join('\n'));
+});
+
 test('no tensor leaks across experiences; same seed gives identical metrics; Naive forgets', async () => {
   await ready();
   const b = await bench();

@@ -15,6 +15,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { STRATEGY_EVENTS, SYNC_EVENTS, StrategyCallbacks, StrategyEvent } from './events';
 import { Criterion } from './losses';
 import { Optimizer } from './optimizers';
+import { warnMisnamedHooks } from './hookNames';
 import { ActiveRun, RunOptions, beginRun, hookError, listenForKernelInterrupt, runContext, throwIfInterrupted } from './runControl';
 
 /** A plugin: a class instance or a plain object with any of the event hooks. */
@@ -306,6 +307,8 @@ export class BaseStrategy {
     }
     if (outer && kind === 'train') throw new Error('train: cannot train from inside this strategy\'s own train or eval (a plugin hook called train)');
     if (outer) return body(); // nested eval: the outer run's signal and guard
+    // Plugins may be added to `plugins` after construction: checked at each run, warned once.
+    warnMisnamedHooks(this.plugins, (i) => pluginName(this.plugins[i], `plugins[${i}]`));
     // Claimed before the first await, so that a call made right after this one sees it.
     const run = beginRun(kind, options?.signal);
     this.activeRun = run;
