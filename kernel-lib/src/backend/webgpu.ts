@@ -129,6 +129,25 @@ function vulkanDriverFound(): boolean {
   });
 }
 
+/**
+ * The GPU device files of this Linux machine: DRM render nodes (AMD, Intel, nouveau, virtio-gpu),
+ * NVIDIA's driver nodes, WSL2's GPU. Without one there is no GPU for Dawn to find, and asking it
+ * anyway makes Mesa's Vulkan drivers (on most desktops) print warnings to stderr from native code
+ * ("XDG_RUNTIME_DIR is invalid", "shaderUniform*ArrayDynamicIndexing required") in every process that
+ * probes, sweep workers included. Elsewhere (macOS, Windows) the answer is left to Dawn.
+ */
+export function gpuDeviceFiles(): string[] | null {
+  if (process.platform !== 'linux') return null;
+  const list = (dir: string, pattern: RegExp) => {
+    try {
+      return fs.readdirSync(dir).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
+    } catch {
+      return [];
+    }
+  };
+  return [...list('/dev/dri', /^renderD\d+$/), ...list('/dev', /^(nvidia\d+|dxg)$/)];
+}
+
 function describeAdapter(adapter: GPUAdapterLike): string {
   const i = adapter.info ?? {};
   return [i.vendor, i.architecture, i.device, i.description].filter((s) => s && s.length).join(' ') || 'unknown adapter';
@@ -181,6 +200,9 @@ async function createBackend(
 ): Promise<tf.KernelBackend> {
     const software = mode === 'software';
     if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+    if (mode === 'gpu' && gpuDeviceFiles()?.length === 0) {
+      throw new Error('no GPU adapter: this machine has no GPU device (no /dev/dri/renderD*, /dev/nvidia*, /dev/dxg), so Dawn is not asked');
+    }
     if (mode === 'gpu' && !vulkanLoaderFound()) {
       throw new Error('no GPU adapter: the Vulkan loader (libvulkan.so.1) is not installed (Debian: libvulkan1), so Dawn cannot reach a GPU');
     }
