@@ -134,38 +134,41 @@ function checkUsersKernel() {
   } catch {
     return;
   }
-  const ours = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tslab.cmd' : 'tslab');
-  const fix = `run \`node scripts/register-kernel.js\` here to make Jupyter use this checkout`;
+  const ours = fs.realpathSync(path.join(root, 'node_modules', 'tslab'));
+  const fix = `run \`npx avalanche-ts kernel install\` here to make Jupyter use this checkout`;
   for (const dir of dataDirs) {
     const file = path.join(dir, 'kernels', 'tslab', 'kernel.json');
     if (!fs.existsSync(file)) continue;
-    let bin = '';
+    let tslab = '';
     try {
-      bin = JSON.parse(fs.readFileSync(file, 'utf8')).argv[0];
+      const argv = JSON.parse(fs.readFileSync(file, 'utf8')).argv;
+      // A spec of `avalanche-ts kernel install` names the tslab folder it runs; tslab's own, its command.
+      tslab = argv.includes('--tslab') ? argv[argv.indexOf('--tslab') + 1] : argv[0];
     } catch {
       console.warn(`note: Jupyter's tslab kernel spec ${file} cannot be read; ${fix}`);
       return;
     }
-    if (path.resolve(bin) === ours) return;
-    const state = fs.existsSync(bin) ? 'another checkout' : 'a path that no longer exists';
-    console.warn(`note: Jupyter's tslab kernel (${file}) starts ${bin}, ${state}; this command uses its own, but ${fix}`);
+    if (path.resolve(tslab) === ours) return;
+    const state = fs.existsSync(tslab) ? 'another checkout or not avalanche-ts\'s launcher' : 'a path that no longer exists';
+    console.warn(`note: Jupyter's tslab kernel (${file}) runs ${tslab}, ${state}; this command uses its own, but ${fix}`);
     return;
   }
   console.warn(`note: no tslab kernel is registered with Jupyter; ${fix}`);
 }
 
 /**
- * Makes nbconvert use this checkout's tslab whatever kernel spec the user's Jupyter folder holds (it
- * may point at another or a moved checkout): a spec in out/jupyter, first on JUPYTER_PATH.
+ * Makes nbconvert use this checkout's kernel whatever kernel spec the user's Jupyter folder holds (it
+ * may point at another or a moved checkout): `avalanche-ts kernel install --prefix out/jupyter`, whose
+ * data folder goes first on JUPYTER_PATH.
  */
 function useThisCheckoutsKernel() {
-  const dir = path.join(root, 'out', 'jupyter');
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'register-kernel.js'), '--data-dir', dir], { encoding: 'utf8' });
+  const prefix = path.join(root, 'out', 'jupyter');
+  const r = spawnSync(process.execPath, [path.join(root, 'kernel-lib', 'bin', 'avalanche-ts.js'), 'kernel', 'install', '--prefix', prefix], { encoding: 'utf8', cwd: root });
   if (r.status !== 0) {
     console.error(r.stderr || r.stdout);
     process.exit(1);
   }
-  process.env.JUPYTER_PATH = [dir, process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
+  process.env.JUPYTER_PATH = [path.join(prefix, 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
 }
 
 const args = parseArgs(process.argv.slice(2));

@@ -148,3 +148,37 @@ test('native BLAS path: products with every transpose, bias and ReLU equal wasm\
   const bad = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)}).initBackend({ blas: 'yes' }).catch((e) => console.log(e.message))`], { encoding: 'utf8' });
   assert.match(bad.stdout, /initBackend: blas must be true or false, got "yes"/);
 });
+
+test('wasm never falls to a slower path in silence: threads that cannot start, or a wasm package loaded before the library could patch it, give one thread and say why', (t) => {
+  const xnn = { AVALANCHE_TS_BLAS: '0' };
+  const one = trainIn('1', 'option', xnn);
+  // The pthread workers' file cannot be written: the threaded start fails, wasm starts on one thread.
+  const noTmp = trainIn('2', 'option', { ...xnn, TMPDIR: '/nonexistent-tmp' });
+  assert.match(noTmp.backend, /^wasm \(SIMD, single-threaded: 2 threads asked for, but its threads failed to start: .*ENOENT.*\/nonexistent-tmp\/.*\) threads=1$/);
+  assert.equal(noTmp.hash, one.hash, 'the same weights as on one thread');
+  // tfjs-backend-wasm loaded (unpatched) before the library: its threads cannot be fixed any more.
+  const hook = path.join(require('os').tmpdir(), `wasm-first-${process.pid}.js`);
+  require('fs').writeFileSync(hook, `require(require.resolve('@tensorflow/tfjs-backend-wasm', { paths: [${JSON.stringify(lib)}] }));`);
+  t.after(() => require('fs').rmSync(hook, { force: true }));
+  const early = trainIn('2', 'option', xnn, ['-r', hook]);
+  assert.equal(early.backend, `wasm (SIMD, single-threaded: 2 threads asked for, but the Node thread fix for @tensorflow/tfjs-backend-wasm could not be applied: dist/tf-backend-wasm.node.js of ${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json', { paths: [lib] }))} was loaded before tfjs-backend-wasm.patch could be applied) threads=1`);
+  assert.equal(early.hash, one.hash);
+});
+
+test('the cpu backend runs only when asked for or when wasm cannot start, and then the one printed line says why', (t) => {
+  const hook = path.join(require('os').tmpdir(), `wasm-broken-${process.pid}.js`);
+  // A wasm binary that cannot be found: wasm cannot start at all.
+  require('fs').writeFileSync(hook, `require(require.resolve('@tensorflow/tfjs-backend-wasm', { paths: [${JSON.stringify(lib)}] })).setWasmPaths('/nonexistent-wasm/');`);
+  t.after(() => require('fs').rmSync(hook, { force: true }));
+  const code = `require(${JSON.stringify(lib)}).initBackend().then((i) => console.log('chosen', i.name))`;
+  const broken = spawnSync(process.execPath, ['-r', hook, '-e', code], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BACKEND: '', AVALANCHE_TS_BACKEND_VERBOSE: '' } });
+  assert.equal(broken.status, 0, broken.stderr);
+  assert.match(broken.stdout, /^avalanche-ts: tensor backend 'cpu' \(tfjs's plain JavaScript kernels, many times slower than wasm; used because wasm could not start: .*\/nonexistent-wasm\/tfjs-backend-wasm.*\.wasm.*\)\nchosen cpu\n$/);
+  assert.equal(broken.stderr, '', 'nothing else is printed');
+  const asked = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BACKEND: 'cpu' } });
+  assert.equal(asked.stdout, "avalanche-ts: tensor backend 'cpu' (tfjs's plain JavaScript kernels, many times slower than wasm)\nchosen cpu\n");
+  // Where no GPU exists, the optional accelerators' absence is not mentioned.
+  const normal = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BACKEND: '', AVALANCHE_TS_BACKEND_VERBOSE: '' } });
+  assert.match(normal.stdout, /^avalanche-ts: tensor backend '\S+' \([^;]*\)\nchosen \S+\n$/, 'no word of the optional accelerators');
+  assert.equal(normal.stderr, '');
+});

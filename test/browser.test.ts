@@ -16,7 +16,7 @@ import {
   accuracyMatrixChart, compareRuns, confusionMatrixChart, learningCurves, bufferClassHistogram, ParametricBuffer,
   SplitMNIST, trackBuffer, sideBySide, PlotlyFigure, toMimeBundle, MetricHistory, setPlotlyJs,
 } from 'avalanche-ts';
-import { freePort, tempDir } from './helpers';
+import { freePort, registerKernel, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const artifacts = path.join(root, 'out', 'test-artifacts');
@@ -71,8 +71,7 @@ test('classic Jupyter notebook (untrusted, as from git) shows every saved chart 
   assert.equal(version.status, 0, 'the classic notebook server is missing: apt-get install jupyter-notebook (see README)');
   fs.mkdirSync(artifacts, { recursive: true });
   const port = await freePort();
-  const jupyterDir = tempDir('clnb-jupyter-');
-  spawnSync(process.execPath, [path.join(root, 'scripts', 'register-kernel.js'), '--data-dir', jupyterDir]);
+  const jupyterDir = registerKernel();
   const server: ChildProcess = spawn('jupyter', [
     'notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
     '--NotebookApp.token=', '--NotebookApp.password=', `--notebook-dir=${path.join(root, 'notebooks')}`,

@@ -83,14 +83,20 @@ export const repoRoot = path.resolve(__dirname, '..');
 
 let kernelDir: string | null = null;
 
-/** A Jupyter data folder holding this project's tslab kernel spec, made by the project's own script. */
+/** The `avalanche-ts` command of this checkout. */
+export const avalancheTsBin = path.join(repoRoot, 'kernel-lib', 'bin', 'avalanche-ts.js');
+
+/**
+ * A Jupyter data folder holding this project's tslab kernel spec, written by `avalanche-ts kernel
+ * install` (its default `--user` location is `$JUPYTER_DATA_DIR` when set, as Jupyter's).
+ */
 export function registerKernel(): string {
   if (kernelDir) return kernelDir;
   const dir = tempDir('clnb-jupyter-');
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'register-kernel.js'), '--data-dir', dir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [avalancheTsBin, 'kernel', 'install'], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, JUPYTER_DATA_DIR: dir } });
   assert.equal(r.status, 0, r.stderr);
   const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tslab', 'kernel.json'), 'utf8'));
-  assert.equal(spec.argv[0], path.join(repoRoot, 'node_modules', '.bin', 'tslab'));
+  assert.deepEqual(spec.argv.slice(1, 6), [fs.realpathSync(avalancheTsBin), 'kernel', 'run', '--tslab', fs.realpathSync(path.join(repoRoot, 'node_modules', 'tslab'))]);
   kernelDir = dir;
   return dir;
 }
@@ -114,18 +120,20 @@ export type KernelSessionStep = { code: string; timeout?: number; interruptAfter
 
 /**
  * Runs cells in a fresh tslab kernel through a real Jupyter client (`jupyter_client`, driven by
- * `test/kernel_client.py` under Debian's Python), from the notebooks folder as a notebook would.
+ * `test/kernel_client.py` under Debian's Python), from the notebooks folder as a notebook would
+ * (or from `cwd`; `env` may name another kernel spec's folder). `log`: the kernel process's own stderr.
  */
-export function runKernelSession(steps: KernelSessionStep[], env: Record<string, string> = {}): { steps: KernelStep[]; other: { stdout: string; stderr: string } } {
+export function runKernelSession(steps: KernelSessionStep[], env: Record<string, string> = {}, cwd = path.join(repoRoot, 'notebooks')): { steps: KernelStep[]; other: { stdout: string; stderr: string }; log: string } {
   const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const r = spawnSync(python, [path.join(repoRoot, 'test', 'kernel_client.py')], {
-    input: JSON.stringify({ kernel: 'tslab', cwd: path.join(repoRoot, 'notebooks'), steps }),
+    input: JSON.stringify({ kernel: 'tslab', cwd, steps }),
     encoding: 'utf8',
     env: { ...process.env, JUPYTER_DATA_DIR: registerKernel(), AVALANCHE_TS_OFFLINE: '1', ...env },
     timeout: 600_000,
   });
   assert.equal(r.status, 0, `kernel_client.py failed (needs python3-jupyter-client, see README):\n${r.stderr}`);
-  return JSON.parse(r.stdout);
+  // log: what the kernel process wrote to its own stderr (Jupyter's log, not the notebook).
+  return { ...JSON.parse(r.stdout), log: r.stderr };
 }
 
 /** A TCP port free on 127.0.0.1 right now (for a server a test starts). */

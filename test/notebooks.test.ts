@@ -303,5 +303,5 @@ test('npm start uses this checkout\'s kernel even when Jupyter\'s tslab spec poi
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-notebook.js'), nb], { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: stale } });
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   assert.match(r.stdout, /-- cell 1 --\n42\n/);
-  assert.match(r.stderr, /note: Jupyter's tslab kernel \(.*kernel\.json\) starts \/deleted\/checkout\/node_modules\/\.bin\/tslab, a path that no longer exists; .*node scripts\/register-kernel\.js/);
+  assert.match(r.stderr, /note: Jupyter's tslab kernel \(.*kernel\.json\) runs \/deleted\/checkout\/node_modules\/\.bin\/tslab, a path that no longer exists; .*npx avalanche-ts kernel install/);
 });

@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// The `avalanche-ts` command (a sweep worker: `avalanche-ts worker --redis URL`). A plain file, so that
-// npm links it before the library is compiled; the command itself is in dist/sweep/cli.js.
-require('../dist/sweep/cli.js');
+// The `avalanche-ts` command: `kernel install|list|remove|run`, `build-native`, and `worker` (a sweep
+// worker). A plain file, so that npm links it before the library is compiled; the commands are in dist/.
+const [command] = process.argv.slice(2);
+if (command === 'worker') {
+  require('../dist/sweep/cli.js');
+} else if (command === 'kernel' || command === 'build-native') {
+  require('../dist/kernel/cli.js').main(process.argv.slice(2));
+} else {
+  console.error(`avalanche-ts: ${command === undefined ? 'a command is needed' : `unknown command '${command}'`}\n` +
+    require('../dist/kernel/cli.js').KERNEL_USAGE + '\n  avalanche-ts worker --redis redis://HOST:PORT [...]   (a sweep worker; see the README)');
+  process.exit(2);
+}

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { notice } from '../utils/notice';
 import { BLAS_ENV_VAR, enableNativeBlas, nativeBlasUnavailable } from './nativeBlas';
 import { checkWebGPU, registerWebGPUBackend, webgpuFailure, webgpuInfo, webgpuModeFromEnv, WEBGPU_MODE_ENV_VAR } from './webgpu';
+import { loadWasmBackend } from './wasmBackend';
 
 // The library's code and declarations name tfjs-core only, so that a notebook's first cell checks
 // its types without the @tensorflow/tfjs bundle's (layers, converter, tf.data, webgl: 160 more
@@ -74,6 +75,17 @@ export interface BackendCandidate {
   threads?: () => number;
   /** What the library's code paths may rely on. */
   capabilities: BackendCapabilities;
+  /**
+   * An accelerator whose absence is normal (an optional dependency, no GPU): its failure is listed
+   * only with `AVALANCHE_TS_BACKEND_VERBOSE=1`. When a backend that is not optional fails and a
+   * later one runs, the backend line says why.
+   */
+  optional?: boolean;
+  /**
+   * Called when the backend failed to start: true when `load` should run once more, with the
+   * safer setting this call chose (wasm: one thread when its threads failed).
+   */
+  retry?: (reason: string) => boolean;
 }
 
 /** The backends tried, fastest first. */
@@ -86,6 +98,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
       require('@tensorflow/tfjs-node-gpu');
     },
     capabilities: HOST_BACKEND,
+    optional: true,
   },
   {
     name: 'node',
@@ -95,6 +108,7 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
       require('@tensorflow/tfjs-node');
     },
     capabilities: HOST_BACKEND,
+    optional: true,
   },
   {
     name: 'webgpu',
@@ -110,23 +124,33 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     details: () => webgpuInfo()?.description ?? '',
     failureReason: webgpuFailure,
     capabilities: { deviceMemory: true, syncReads: false, fusedKernels: true, copiesHostArrays: false, checkErrors: checkWebGPU },
+    optional: true,
   },
   {
     name: 'wasm',
     tfName: 'wasm',
-    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD; threaded in Node through our patch of it)',
+    description: '@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD; threaded in Node through our patch of it, applied when loaded)',
     load: () => {
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as { setThreadsCount(n: number): void };
-      // tfjs turns threads off in Node; patches/@tensorflow+tfjs-backend-wasm+4.22.0.patch starts its
-      // pthread workers from files (Node's worker_threads cannot load blob URLs) and counts every CPU.
-      const threads = requestedThreads();
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
-      if (threads > 1) wasm.setThreadsCount(threads);
+      // tfjs turns threads off in Node; patches/tfjs-backend-wasm.patch (applied in memory by
+      // loadWasmBackend) starts its pthread workers from files and counts every CPU.
+      const { module: wasm, threadsUnavailable } = loadWasmBackend();
+      const asked = requestedThreads();
+      const why = asked > 1 ? (wasmThreadsFailed ?? threadsUnavailable) : null;
+      wasmThreadsNote = why === null ? null : `${asked} threads asked for, but ${why}`;
+      wasmThreadsStarting = why === null ? asked : 1;
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmThreadsStarting > 1);
+      if (wasmThreadsStarting > 1) wasm.setThreadsCount(wasmThreadsStarting);
+    },
+    retry: (reason) => {
+      if (wasmThreadsFailed !== null || wasmThreadsStarting <= 1) return false;
+      wasmThreadsFailed = `its threads failed to start: ${reason}`;
+      return true;
     },
     details: () => {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       const threads = wasmThreads();
-      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'single-threaded'}`;
+      const note = wasmThreadsNote === null ? '' : `: ${wasmThreadsNote}`;
+      return `${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : `single-threaded${note}`}`;
     },
     threads: () => wasmThreads(),
     capabilities: { ...HOST_BACKEND, copiesHostArrays: true },
@@ -138,9 +162,17 @@ export const BACKEND_CANDIDATES: BackendCandidate[] = [
     load: () => {
       require('@tensorflow/tfjs-backend-cpu');
     },
+    details: () => "tfjs's plain JavaScript kernels, many times slower than wasm",
     capabilities: HOST_BACKEND,
   },
 ];
+
+/** Why wasm runs on fewer threads than asked for (null when it runs on as many). */
+let wasmThreadsNote: string | null = null;
+/** Why wasm's threads failed to start in this process (then it starts on one thread). */
+let wasmThreadsFailed: string | null = null;
+/** The threads wasm was last started with. */
+let wasmThreadsStarting = 0;
 
 /** The environment variable that forces a backend by name. */
 export const BACKEND_ENV_VAR = 'AVALANCHE_TS_BACKEND';
@@ -284,7 +316,12 @@ async function withoutNewErrorHandlers(start: () => Promise<void>): Promise<void
 }
 
 async function tryCandidate(candidate: BackendCandidate, forced: boolean): Promise<void> {
-  await withoutNewErrorHandlers(() => startCandidate(candidate, forced));
+  try {
+    await withoutNewErrorHandlers(() => startCandidate(candidate, forced));
+  } catch (error) {
+    if (!candidate.retry?.(firstLine(error))) throw error;
+    await withoutNewErrorHandlers(() => startCandidate(candidate, forced));
+  }
 }
 
 async function startCandidate(candidate: BackendCandidate, forced: boolean): Promise<void> {
@@ -292,7 +329,8 @@ async function startCandidate(candidate: BackendCandidate, forced: boolean): Pro
   // setBackend returns false (rather than throwing) when the backend fails to initialise, and tfjs
   // logs the factory's error as a warning: keep the console quiet and report the reason ourselves.
   const warn = console.warn;
-  console.warn = () => {};
+  const warnings: string[] = [];
+  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
   let ok: boolean;
   try {
     ok = await tf.setBackend(candidate.tfName);
@@ -300,7 +338,9 @@ async function startCandidate(candidate: BackendCandidate, forced: boolean): Pro
     console.warn = warn;
   }
   if (!ok || tf.getBackend() !== candidate.tfName) {
-    throw new Error(candidate.failureReason?.() ?? `tf.setBackend('${candidate.tfName}') failed`);
+    // tfjs warns "Initialization of backend X failed", then the factory error's stack or message.
+    const factoryError = warnings.find((w) => !w.startsWith('Initialization of backend'));
+    throw new Error(candidate.failureReason?.() ?? (factoryError ? factoryError.split('\n')[0] : `tf.setBackend('${candidate.tfName}') failed`));
   }
   await tf.ready();
 }
@@ -320,10 +360,13 @@ async function choose(options: InitBackendOptions): Promise<BackendInfo> {
     try {
       await tryCandidate(candidate, Boolean(forcedName));
       attempts.push({ name: candidate.name, ok: true });
+      // A backend that should have run did not: the one line printed says why this one runs instead.
+      const missed = attempts.filter((a) => !a.ok && !checkBackendName(a.name, 'choose').optional);
+      const details = [candidate.details ? candidate.details() : '', ...missed.map((a) => `used because ${a.name} could not start: ${a.reason}`)];
       return {
         name: candidate.name,
         tfName: candidate.tfName,
-        details: candidate.details ? candidate.details() : '',
+        details: details.filter((d) => d !== '').join('; '),
         threads: candidate.threads?.(),
         attempts,
       };

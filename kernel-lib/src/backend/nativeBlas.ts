@@ -1,12 +1,15 @@
 /**
  * Matrix products through a native BLAS, on the wasm backend: our own `BatchMatMul` and
  * `_FusedMatMul` kernels call `cblas_sgemm` (OpenBLAS, Accelerate) from a small N-API addon
- * (`native/blas.c`, built at install when a C compiler is present) on Float32Arrays that view the
+ * (`native/blas.c`, built by `scripts/build-native.js` where a C compiler is present: at install
+ * where npm runs the package's install script, and by `avalanche-ts kernel install` or
+ * `avalanche-ts build-native`) on Float32Arrays that view the
  * wasm heap, so no tensor is copied. Cases the addon does not cover (batched products, other
  * activations, PReLU) go to wasm's own kernels. On by default where the addon loads (the backend
  * line says which path runs); the numbers then differ from XNNPACK's in the last bits (another
  * summation order), and `AVALANCHE_TS_BLAS=0` or `initBackend({ blas: false })` gives XNNPACK's.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -16,7 +19,7 @@ interface BlasAddon {
   describe(): { library: string; threads: number };
 }
 
-/** Where the install step puts the addon. */
+/** Where `scripts/build-native.js` puts the addon. */
 export const NATIVE_BLAS_ADDON = path.join(__dirname, '..', '..', 'native', 'build', 'blas.node');
 
 /** The environment variable that turns the native BLAS path on. */
@@ -36,7 +39,14 @@ export function nativeBlasInfo(): { library: string; threads: number } | null {
 
 let loaded: { addon: BlasAddon } | { reason: string } | null = null;
 
+/** The command that builds the addon in a project that installed this package. */
+export const BUILD_NATIVE_COMMAND = 'npx avalanche-ts build-native';
+
 function tryLoadAddon(): { addon: BlasAddon } | { reason: string } {
+  if (!loaded && !fs.existsSync(NATIVE_BLAS_ADDON)) {
+    // npm runs a dependency's install script only where the project allows it (allowScripts).
+    loaded = { reason: `its addon is not built: run \`${BUILD_NATIVE_COMMAND}\` (it needs a C compiler; \`npx avalanche-ts kernel install\` runs it too)` };
+  }
   if (!loaded) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -60,7 +70,7 @@ export function nativeBlasUnavailable(): string | null {
 function loadAddon(): BlasAddon {
   const r = tryLoadAddon();
   if ('addon' in r) return r.addon;
-  throw new Error(`the native BLAS path is not available (${r.reason}); it is built by \`npm install\` when a C compiler and Node's headers are present (node scripts/build-native.js says why not), and needs OpenBLAS at run time (apt-get install libopenblas0)`);
+  throw new Error(`the native BLAS path is not available (${r.reason}); \`${BUILD_NATIVE_COMMAND}\` builds it where a C compiler and Node's headers are present (and says why not), and it needs OpenBLAS at run time (apt-get install libopenblas0)`);
 }
 
 /** The 2-D shape of a product's operand, or null when it is batched (more than one matrix). */
