@@ -12,7 +12,9 @@
  * --repeats N, --only tutorial (just the backend figures), --only strategies (the tutorial figures and
  * the strategies' step times), --only pytorch (the tutorial figures and the PyTorch yardstick:
  * scripts/torch-yardstick.py, the same MLP in a plain PyTorch loop, when Debian's python3-torch is installed),
- * --only sweep (the tutorial figures and a 2 x 3 sweep, serial against a pool of worker processes).
+ * --only sweep (the tutorial figures and a 2 x 3 sweep, serial against a pool of worker processes),
+ * --only package (the tutorial figures and the packed library installed in a fresh folder outside the
+ * repository, as a user installs it, against this repository's: the same training loop, alternately).
  */
 const fs = require('fs');
 const os = require('os');
@@ -524,6 +526,55 @@ async function sweepBench() {
   console.log(`sweep_pool_vs_serial_1_thread: ${(cold / serial1).toFixed(2)}x of the serial time in one worker process`);
 }
 
+/** The training rate of the tutorial's model, 3 epochs on experiences 1-4 after a warm-up, in a new process run from `cwd`. */
+function childTrainingRate(cwd) {
+  const code = `const lib = require('avalanche-ts');
+    (async () => {
+      const info = await lib.initBackend({ verbose: false });
+      const b = await lib.SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+      const s = new lib.Naive(new lib.SimpleMLP({ seed: 1 }), new lib.SGD({ lr: 0.001, momentum: 0.9 }), new lib.CrossEntropyLoss(),
+        { trainMbSize: 500, trainEpochs: 3, seed: 1, evaluator: new lib.EvaluationPlugin(lib.lossMetrics({ epoch: true }), { loggers: [] }) });
+      await s.train(b.trainStream[0]);
+      const t0 = process.hrtime.bigint();
+      for (const e of b.trainStream.slice(1)) await s.train(e);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      console.log(JSON.stringify({ backend: info.name + ' (' + info.details + ')', rate: 3 * b.trainStream.slice(1).reduce((n, e) => n + e.dataset.length, 0) / seconds }));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', code], { cwd, encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_QUIET: '1' } });
+  if (r.status !== 0) throw new Error(`training in ${cwd} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * The packed library in a user's folder (scripts/user-folder.js: `npm pack`, installed offline with
+ * tslab into a fresh folder, the addon built by its `build-native` command) against this
+ * repository's, the same training loop run alternately in new processes.
+ */
+async function packageBench(repeats) {
+  const { makeUserFolder } = require('./user-folder.js');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'avalanche-ts-bench-')), 'course');
+  const t0 = Date.now();
+  makeUserFolder(dir);
+  const built = spawnSync(process.execPath, [path.join(dir, 'node_modules', 'avalanche-ts', 'bin', 'avalanche-ts.js'), 'build-native'], { cwd: dir, encoding: 'utf8' });
+  console.log('');
+  console.log(`the packed library in a fresh folder (${dir}; packed and installed offline in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`  ${built.stdout.trim()}`);
+  const rates = { user: [], repo: [] };
+  const backends = { user: new Set(), repo: new Set() };
+  for (let i = 0; i < repeats; i++) {
+    for (const [where, cwd] of [['user', dir], ['repo', path.join(__dirname, '..')]]) {
+      const r = childTrainingRate(cwd);
+      rates[where].push(r.rate);
+      backends[where].add(r.backend);
+    }
+  }
+  for (const where of ['user', 'repo']) {
+    console.log(`  ${where === 'user' ? "user's folder" : 'repository   '}: ${Math.round(median(rates[where])).toLocaleString('en-US').padStart(7)} samples/s (training, batch 500)   ${[...backends[where]].join(' | ')}`);
+  }
+  console.log(`package_vs_repo: ${(median(rates.user) / median(rates.repo)).toFixed(2)}x (median of ${repeats} alternating runs each)   target >= 0.85x`);
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+}
+
 async function main() {
   const repeats = Number(option('repeats', '3'));
   const target = option('backend', undefined);
@@ -576,6 +627,7 @@ async function main() {
   if (only === 'all' || only === 'pytorch') await pytorchBench(benchmark, rows[0], info, repeats);
   if (only === 'all' || only === 'strategies') await strategiesBench(benchmark, repeats);
   if (only === 'all' || only === 'sweep') await sweepBench();
+  if (only === 'all' || only === 'package') await packageBench(repeats);
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);
     await displayBench(benchmark, repeats);
