@@ -50,6 +50,30 @@ test('grid expansion, summary (mean, sample sd, min, max), table, band chart, JS
   assert.throws(() => results.save(path.join(dir, 'r.txt')), /must end in .json or .csv/);
 });
 
+test('resume: the runs of an earlier sweep\'s rows are not run again (failed ones are), onRow hears each new row as it finishes', async () => {
+  const calls: string[] = [];
+  let flaky = 1;
+  const run = async (config: Record<string, unknown>, seed: number) => {
+    calls.push(`${config.s}/${seed}`);
+    if (config.s === 'b' && seed === 2 && flaky-- > 0) throw new Error('flaky once');
+    return { value: seed * 10 + ['a', 'b', 'c'].indexOf(config.s as string) + 1 };
+  };
+  const first = await sweep({ grid: { s: ['a', 'b'] }, seeds: [1, 2], run, workers: 0 });
+  assert.equal(first.failed.length, 1);
+  calls.length = 0;
+  const heard: string[] = [];
+  // A later sweep of a larger grid, resumed from the first one's rows (those of s=a only, as if it stopped there).
+  const second = await sweep({
+    grid: { s: ['a', 'b', 'c'] }, seeds: [1, 2], run, workers: 0,
+    resume: first.rows.filter((r) => r.config.s === 'a' || r.error !== undefined),
+    onRow: (row) => heard.push(`${row.config.s}/${row.seed}`),
+  });
+  assert.deepEqual(calls, ['b/1', 'b/2', 'c/1', 'c/2'], 's=a was not run again; the failed run was');
+  assert.deepEqual(heard, calls);
+  assert.deepEqual(second.rows.map((r) => [r.config.s, r.seed, r.configIndex, r.metrics?.value]), [['a', 1, 0, 11], ['a', 2, 0, 21], ['b', 1, 1, 12], ['b', 2, 1, 22], ['c', 1, 2, 13], ['c', 2, 2, 23]]);
+  await assert.rejects(sweep({ grid: { s: ['a'] }, seeds: [1], run, workers: 0, onRow: 'no' as never }), /sweep: onRow must be a function/);
+});
+
 test('one machine: a pool of worker processes gives the serial run\'s rows; a failing run is reported and the others finish', { timeout: 180_000 }, async () => {
   const grid = { lr: [0.01, 0.05], fail: [false] };
   const serial = await sweep({ grid, seeds: [1, 2], run: experiment, workers: 0 });

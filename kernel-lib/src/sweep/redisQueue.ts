@@ -98,9 +98,10 @@ export async function enqueueSweep(options: QueueOptions & { name: string; ref: 
 
 /**
  * Waits for every run of the sweep `name` (enqueued by this notebook earlier, or by another) and
- * returns its rows; `onProgress` hears the counts as they change.
+ * returns its rows; `onProgress` hears the counts as they change, `onRow` each row as it is found
+ * finished.
  */
-export async function collectSweep(options: QueueOptions & { name: string; pollMs?: number; onProgress?: (p: SweepProgress) => void; signal?: AbortSignal }): Promise<SweepRow[]> {
+export async function collectSweep(options: QueueOptions & { name: string; pollMs?: number; onProgress?: (p: SweepProgress) => void; onRow?: (row: SweepRow) => void; signal?: AbortSignal }): Promise<SweepRow[]> {
   const queueName = options.queue ?? DEFAULT_SWEEP_QUEUE;
   const connection = connect(options.redis);
   const queue: QueueType<JobData> = new (bullmq().Queue)<JobData>(queueName, { connection });
@@ -119,11 +120,16 @@ export async function collectSweep(options: QueueOptions & { name: string; pollM
         const job = (await queue.getJob(id)) as import('bullmq').Job<JobData> | undefined;
         if (!job) throw new Error(`collectSweep: the job ${id} of sweep '${manifest.name}' is missing from the queue (removed?)`);
         const state = await job.getState();
-        if (state === 'completed') rows.set(id, decodeNumbers(job.returnvalue) as SweepRow);
+        let row: SweepRow | null = null;
+        if (state === 'completed') row = decodeNumbers(job.returnvalue) as SweepRow;
         else if (state === 'failed') {
-          rows.set(id, { configIndex: run.configIndex, config: run.config, seed: run.seed, error: `the job failed: ${job.failedReason}`, seconds: 0, worker: 'queue' });
+          row = { configIndex: run.configIndex, config: run.config, seed: run.seed, error: `the job failed: ${job.failedReason}`, seconds: 0, worker: 'queue' };
         } else if (state === 'active') running += 1;
         else waiting += 1;
+        if (row) {
+          rows.set(id, row);
+          options.onRow?.(row);
+        }
       }
       const failed = [...rows.values()].filter((r) => r.error !== undefined).length;
       const progress = { done: rows.size - failed, running, failed, waiting, total: manifest.runs.length };

@@ -10,7 +10,7 @@ import { inKernel } from '../display/jupyter';
 import { newDisplay } from '../display/show';
 import { beginRun, listenForKernelInterrupt } from '../training/runControl';
 import { checkKnownOptions } from '../utils/validate';
-import { SweepConfig, expandGrid, sweepRuns } from './grid';
+import { SweepConfig, SweepRun, configLabel, expandGrid, sweepRuns } from './grid';
 import { ExperimentFunction, ExperimentRef, checkExperimentRef, loadExperiment, runOne } from './experiment';
 import { runOnPool } from './localPool';
 import { SweepProgress, checkRedisUrl, checkSweepName, collectSweep, enqueueSweep } from './redisQueue';
@@ -38,9 +38,33 @@ export interface SweepOptions {
   progress?: boolean | ((p: SweepProgress) => void);
   /** Stops waiting (queue mode: the runs go on; `attachSweep` collects them later). */
   signal?: AbortSignal;
+  /**
+   * The rows of an earlier sweep that stopped (`SweepResults.load(file)`, or its rows): a run whose
+   * configuration and seed are there, without an error, is not run again, and its row is part of the
+   * results. Rows of configurations or seeds this sweep does not have are left out.
+   */
+  resume?: SweepResults | SweepRow[];
+  /** Called with each new row as its run finishes (queue mode: as the sweep is collected), e.g. to save progress. */
+  onRow?: (row: SweepRow) => void;
 }
 
-const SWEEP_OPTIONS = ['grid', 'configs', 'seeds', 'run', 'workers', 'redis', 'name', 'queue', 'progress', 'signal'];
+const SWEEP_OPTIONS = ['grid', 'configs', 'seeds', 'run', 'workers', 'redis', 'name', 'queue', 'progress', 'signal', 'resume', 'onRow'];
+
+/** The rows of `resume` that stand for runs of this sweep (renumbered to its configurations), and the runs still to do. */
+function splitResumed(runs: SweepRun[], resume: SweepOptions['resume']): { kept: SweepRow[]; todo: SweepRun[] } {
+  if (resume === undefined) return { kept: [], todo: runs };
+  const rows = resume instanceof SweepResults ? resume.rows : resume;
+  if (!Array.isArray(rows)) throw new Error('sweep: resume must be a SweepResults or a list of its rows');
+  const done = new Map(rows.filter((r) => r.error === undefined && r.metrics).map((r) => [`${configLabel(r.config)}\u0000${r.seed}`, r]));
+  const kept: SweepRow[] = [];
+  const todo: SweepRun[] = [];
+  for (const run of runs) {
+    const row = done.get(`${configLabel(run.config)}\u0000${run.seed}`);
+    if (row) kept.push({ ...row, configIndex: run.configIndex, config: run.config });
+    else todo.push(run);
+  }
+  return { kept, todo };
+}
 
 /** The progress reporter a sweep uses: a line updated in place in a kernel, or the user's callback. */
 function reporter(option: SweepOptions['progress'], label: string): (p: SweepProgress) => void {
@@ -76,28 +100,36 @@ export async function sweep(options: SweepOptions): Promise<SweepResults> {
   if (!Array.isArray(configs) || configs.length === 0 || configs.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
     throw new Error('sweep: configs must be a non-empty list of objects');
   }
-  const runs = sweepRuns(configs, options.seeds);
+  if (options.onRow !== undefined && typeof options.onRow !== 'function') throw new Error('sweep: onRow must be a function (row) => void');
+  const { kept, todo: runs } = splitResumed(sweepRuns(configs, options.seeds), options.resume);
   const isFunction = typeof options.run === 'function';
   const ref = isFunction ? null : checkExperimentRef(options.run, 'sweep');
   if (options.redis !== undefined) {
     const redis = checkRedisUrl(options.redis, 'sweep');
     if (!ref) throw new Error('sweep: with redis, run must be { module, export }: workers on other machines load the experiment, they cannot receive a function');
     const name = checkSweepName(options.name ?? `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`, 'sweep');
-    await enqueueSweep({ redis, queue: options.queue, name, ref, runs });
-    return attachSweep({ redis, queue: options.queue, name, progress: options.progress, signal: options.signal });
+    if (runs.length > 0) await enqueueSweep({ redis, queue: options.queue, name, ref, runs });
+    if (runs.length === 0) return new SweepResults(kept);
+    const collected = await attachSweep({ redis, queue: options.queue, name, progress: options.progress, signal: options.signal, onRow: options.onRow });
+    return new SweepResults([...kept, ...collected.rows]);
   }
   const workers = options.workers ?? (isFunction ? 0 : Math.max(1, os.cpus().length));
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`sweep: workers must be 0 (serial) or a whole number of processes, got ${JSON.stringify(options.workers)}`);
   if (isFunction && workers > 0) throw new Error('sweep: worker processes load the experiment: pass run as { module, export } (or workers: 0 to run the function here, one run after another)');
-  const report = reporter(options.progress, `sweep of ${runs.length} runs`);
+  const report = reporter(options.progress, `sweep of ${runs.length} runs${kept.length ? ` (${kept.length} more resumed)` : ''}`);
   const rows: SweepRow[] = [];
+  const add = (row: SweepRow) => {
+    rows.push(row);
+    options.onRow?.(row);
+    progress();
+  };
   // The user's signal and the kernel's stop button, as for train and eval.
   const control = beginRun('sweep', options.signal);
   await Promise.resolve();
   listenForKernelInterrupt();
   const interrupted = () => new SweepInterruptedError(
-    `sweep interrupted (${String(control.signal.reason ?? 'aborted')}) with ${rows.length} of ${runs.length} runs done; error.results holds them`,
-    new SweepResults(rows),
+    `sweep interrupted (${String(control.signal.reason ?? 'aborted')}) with ${rows.length} of ${runs.length} runs done; error.results holds them${kept.length ? ` (and the ${kept.length} resumed)` : ''}`,
+    new SweepResults([...kept, ...rows]),
     { cause: control.signal.reason },
   );
   const progress = () => {
@@ -111,29 +143,25 @@ export async function sweep(options: SweepOptions): Promise<SweepResults> {
       const fn = isFunction ? (options.run as ExperimentFunction) : loadExperiment(ref!);
       for (const run of runs) {
         if (control.signal.aborted) throw interrupted();
-        rows.push(await runOne(fn, run, 'serial'));
-        progress();
+        add(await runOne(fn, run, 'serial'));
       }
       if (control.signal.aborted) throw interrupted();
-    } else {
-      await runOnPool(ref!, runs, workers, (row) => {
-        rows.push(row);
-        progress();
-      }, control.signal).catch((error) => {
+    } else if (runs.length > 0) {
+      await runOnPool(ref!, runs, workers, add, control.signal).catch((error) => {
         throw control.signal.aborted ? interrupted() : error;
       });
     }
   } finally {
     control.end();
   }
-  return new SweepResults(rows);
+  return new SweepResults([...kept, ...rows]);
 }
 
 /** Collects a queued sweep's rows, waiting for the runs still in the queue (a notebook re-attaching to a sweep it started earlier). */
-export async function attachSweep(options: { redis: string; name: string; queue?: string; progress?: SweepOptions['progress']; signal?: AbortSignal; pollMs?: number }): Promise<SweepResults> {
-  checkKnownOptions('attachSweep', options, ['redis', 'name', 'queue', 'progress', 'signal', 'pollMs']);
+export async function attachSweep(options: { redis: string; name: string; queue?: string; progress?: SweepOptions['progress']; signal?: AbortSignal; pollMs?: number; onRow?: SweepOptions['onRow'] }): Promise<SweepResults> {
+  checkKnownOptions('attachSweep', options, ['redis', 'name', 'queue', 'progress', 'signal', 'pollMs', 'onRow']);
   const redis = checkRedisUrl(options.redis, 'attachSweep');
   const name = checkSweepName(options.name, 'attachSweep');
   const report = reporter(options.progress, `sweep ${name}`);
-  return new SweepResults(await collectSweep({ redis, queue: options.queue, name, onProgress: report, signal: options.signal, pollMs: options.pollMs }));
+  return new SweepResults(await collectSweep({ redis, queue: options.queue, name, onProgress: report, onRow: options.onRow, signal: options.signal, pollMs: options.pollMs }));
 }
