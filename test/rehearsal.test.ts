@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  AGEM, CWRStar, CrossEntropyLoss, GSS_greedy, GSSGreedyPlugin, GSSGreedyBuffer, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
+  MTSimpleMLP, AGEM, CWRStar, CrossEntropyLoss, GSS_greedy, GSSGreedyPlugin, GSSGreedyBuffer, HerdingClassBuffer, HerdingSelectionStrategy, trackBuffer, Cumulative, DER, ICaRL, ICaRLPlugin, icarlBCE, ER_ACE, EvaluationPlugin, GDumb, GDumbBuffer, GEM, JointTraining, Naive, Replay, SGD, SimpleMLP, SplitMNIST,
   accuracyMetrics, aceLoss, agemProject, solveGEMDual,
 } from 'avalanche-ts';
 import { ready } from './helpers';
@@ -96,6 +96,39 @@ test('GDumb\'s buffer stays class-balanced as classes arrive, and GDumb trains o
   });
   for (const exp of b.trainStream.slice(0, 3)) await s.train(exp);
   assert.deepEqual(seen, [50, 50, 50]);
+  s.dispose();
+  model.dispose();
+});
+
+test('GDumb resets a multi-head model whose heads grew since (at training, and at evaluation for tasks not trained yet): every head back to its values at creation, no tensor left behind', async () => {
+  await ready();
+  const b = await SplitMNIST({ nExperiences: 5, seed: 1, returnTaskId: true, source: 'bundled' });
+  const model = new MTSimpleMLP({ hiddenSize: 32, seed: 4 });
+  const shared = model.trainableVariables[0].dataSync().slice();
+  const created = new Map<string, Float32Array>();
+  const checks: string[] = [];
+  const s = new GDumb(model, new SGD({ lr: 0.05 }), new CrossEntropyLoss(), {
+    memSize: 100, trainMbSize: 25, seed: 1, evaluator: new EvaluationPlugin(accuracyMetrics({ stream: true })),
+    plugins: [{
+      beforeTrainingExp: (st) => {
+        assert.deepEqual(st.model.trainableVariables[0].dataSync(), shared, 'the shared layer is not reset');
+        for (const [name, v] of (st.model as MTSimpleMLP).namedParameters()) {
+          if (!name.startsWith('classifier.')) continue;
+          if (!created.has(name)) created.set(name, Float32Array.from(v.dataSync()));
+          else assert.deepEqual(v.dataSync(), created.get(name), `${name} is not back to its values at creation`);
+          checks.push(name);
+        }
+      },
+    }],
+  });
+  let tensors = -1;
+  for (const exp of b.trainStream) {
+    await s.train(exp);
+    await s.eval(b.testStream); // creates the heads of the tasks not trained yet
+    if (exp.currentExperience === 1) tensors = tf.memory().numTensors;
+  }
+  assert.equal(tf.memory().numTensors, tensors, 'tensors leaked across experiences');
+  assert.ok(checks.filter((n) => n.startsWith('classifier.classifiers.0.')).length >= 8, 'head 0 checked at each experience');
   s.dispose();
   model.dispose();
 });
