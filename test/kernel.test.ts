@@ -147,3 +147,25 @@ await sweep({ grid: { lr: [0.01], sleepMs: [60000] }, seeds: [1, 2], run: { modu
   assert.equal(steps[1].alive, true);
   assert.equal(steps[2].stdout, '0\n', 'no worker process left');
 });
+
+test('avalanche-ts kernel install --sys-prefix: the active environment, else the prefix of the Python on the first line of `jupyter`; no Python is run', () => {
+  const bin = path.join(__dirname, '..', 'kernel-lib', 'bin', 'avalanche-ts.js');
+  const root = path.join(__dirname, '..');
+  const install = (env: Record<string, string | undefined>) => spawnSync(process.execPath, [bin, 'kernel', 'install', '--sys-prefix', '--name', 'envts'], { cwd: root, encoding: 'utf8', env: { ...process.env, VIRTUAL_ENV: undefined, CONDA_PREFIX: undefined, ...env } });
+  const venv = tempDir('clnb-venv-');
+  const active = install({ VIRTUAL_ENV: venv });
+  assert.equal(active.status, 0, active.stderr);
+  assert.ok(fs.existsSync(path.join(venv, 'share', 'jupyter', 'kernels', 'envts', 'kernel.json')));
+  // No active environment: a `jupyter` command whose first line names its Python, as pip writes it.
+  const prefix = tempDir('clnb-prefix-');
+  fs.mkdirSync(path.join(prefix, 'bin'));
+  fs.writeFileSync(path.join(prefix, 'bin', 'jupyter'), `#!${prefix}/bin/python3.11\nimport sys\n`, { mode: 0o755 });
+  const shebang = install({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` });
+  assert.equal(shebang.status, 0, shebang.stderr);
+  assert.ok(fs.existsSync(path.join(prefix, 'share', 'jupyter', 'kernels', 'envts', 'kernel.json')));
+  // A pyenv-style shim names no Python: an error saying what to give instead.
+  fs.writeFileSync(path.join(prefix, 'bin', 'jupyter'), '#!/usr/bin/env bash\nexec pyenv exec jupyter "$@"\n', { mode: 0o755 });
+  const shim = install({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` });
+  assert.equal(shim.status, 1);
+  assert.match(shim.stderr, /--sys-prefix: the first line of .*bin\/jupyter names no Python \("#!\/usr\/bin\/env bash"\); give --prefix DIR instead/);
+});
