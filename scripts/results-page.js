@@ -31,6 +31,15 @@ function commonOf(suite) {
   return { optimizer: JSON.parse(top[0]) };
 }
 
+/**
+ * The mean accuracy on each experience right after training on it (the accuracy matrix's diagonal):
+ * how well a method learns, beside how well it remembers. Null when the run trained once (JointTraining).
+ */
+function learnedAccuracy(matrix) {
+  if (!Array.isArray(matrix) || matrix.length < 2 || matrix.length !== matrix[0].length) return null;
+  return mean(matrix.map((row, i) => row[i]));
+}
+
 /** Per configuration of the suite (in its order): label, the runs' values, reference and note. */
 function summarize(suite, runs, lib) {
   const common = commonOf(suite);
@@ -44,6 +53,7 @@ function summarize(suite, runs, lib) {
       config,
       acc: values('acc'),
       forgetting: values('forgetting'),
+      learned: ok.map((r) => learnedAccuracy(r.metrics.accuracyMatrix)).filter((v) => v !== null),
       seconds: ok.map((r) => r.seconds),
       failed: own.filter((r) => r.error !== undefined),
       runs: own,
@@ -109,15 +119,16 @@ async function suiteSection(suite, resultsDir, docsDir, lib) {
   ];
   const references = suite.configs.some((c) => c.reference || c.paper);
   lines.push(references
-    ? "| method | ACC (mean ± sd) | forgetting (mean ± sd) | seeds | s per run | baselines' ACC | paper's ACC | what differs |\n|---|---|---|---|---|---|---|---|"
-    : '| method | ACC (mean ± sd) | forgetting (mean ± sd) | seeds | s per run | note |\n|---|---|---|---|---|---|');
+    ? "| method | ACC (mean ± sd) | forgetting (mean ± sd) | learned | seeds | s per run | baselines' ACC | paper's ACC | what differs |\n|---|---|---|---|---|---|---|---|---|"
+    : '| method | ACC (mean ± sd) | forgetting (mean ± sd) | learned | seeds | s per run | note |\n|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const acc = row.acc.length ? `${f3(mean(row.acc))} ± ${f3(sd(row.acc))}` : 'not run';
     const forgetting = row.forgetting.length ? `${f3(mean(row.forgetting))} ± ${f3(sd(row.forgetting))}` : '';
+    const learned = row.learned.length ? f3(mean(row.learned)) : '';
     const per = row.seconds.length ? mean(row.seconds).toFixed(1) : '';
     const failed = row.failed.length ? ` ${row.failed.length} run(s) failed: ${row.failed[0].error}` : '';
     const refs = references ? ` ${referenceCell(row.config.reference)} | ${referenceCell(row.config.paper)} |` : '';
-    lines.push(`| ${row.label} | ${acc} | ${forgetting} | ${row.acc.length} | ${per} |${refs} ${noteCell(row)}${failed} |`);
+    lines.push(`| ${row.label} | ${acc} | ${forgetting} | ${learned} | ${row.acc.length} | ${per} |${refs} ${noteCell(row)}${failed} |`);
   }
   lines.push('');
   return lines;
@@ -136,7 +147,9 @@ async function writeResultsPage(suites, resultsDir, docsFile) {
     '(`-- --suite NAME`, `--seeds N`, `--workers N` or `--redis URL`). Every figure is computed from the results file',
     'beside it; `npm test` re-runs one row and checks that it gives the stored numbers exactly. ACC is the mean over',
     'experiences of the accuracy on each after training on the last one (as continual-learning-baselines reports it);',
-    'forgetting is the mean over experiences of the best accuracy minus the final one (Avalanche\'s StreamForgetting).',
+    'forgetting is the mean over experiences of the best accuracy minus the final one (Avalanche\'s StreamForgetting);',
+    '"learned" is the mean accuracy on each experience right after training on it (how well a method learns, beside',
+    'how well it remembers).',
     'The products run on wasm\'s own kernels, which compute the same bits on every machine and thread count.',
     '',
   ];

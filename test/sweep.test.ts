@@ -253,6 +253,14 @@ test('many machines: Redis (redis-server) and two `avalanche-ts worker` processe
     // Re-attaching later gives the same rows; enqueuing the same sweep again runs nothing twice.
     const again = await attachSweep({ redis: url, queue: 'test-sweeps', name, progress: false });
     assert.deepEqual(again.rows, queued.rows);
+    // Resumed through the queue (a new name): only the runs without a row are enqueued, onRow hears them.
+    const heard: string[] = [];
+    const resumed = await sweep({
+      grid, seeds, run: experiment, redis: url, queue: 'test-sweeps', name: `${name}-resumed`, progress: false,
+      resume: queued.rows.filter((r) => r.seed !== 3), onRow: (row) => heard.push(`${row.configIndex}/${row.seed}`),
+    });
+    assert.deepEqual(heard.sort(), ['0/3', '1/3']);
+    assert.deepEqual(resumed.rows.map((r) => r.metrics), queued.rows.map((r) => r.metrics));
     await assert.rejects(attachSweep({ redis: url, queue: 'test-sweeps', name: 'nothing-here', progress: false }), /no sweep named 'nothing-here'/);
     await assert.rejects(sweep({ grid, seeds, run: async () => ({}), redis: url }), /with redis, run must be \{ module, export \}/);
   } finally {
