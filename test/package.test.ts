@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { registerKernel, repoRoot, tempDir } from './helpers';
+import { registerKernel, repoRoot, runKernelSession, tempDir } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { makeUserFolder } = require(path.join(repoRoot, 'scripts', 'user-folder.js')) as {
@@ -37,7 +37,7 @@ function avalancheTs(dir: string, args: string[], env: Record<string, string | u
   return spawnSync(process.execPath, [path.join(dir, 'node_modules', 'avalanche-ts', 'bin', 'avalanche-ts.js'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-type Output = { output_type: string; text?: string | string[]; ename?: string; evalue?: string };
+type Output = { output_type: string; text?: string | string[]; ename?: string; evalue?: string; data?: Record<string, unknown> };
 type Cell = { execution_count: number | null; outputs: Output[] };
 
 /** Executes a notebook of these cells in `dir` through the kernel spec found on `env`'s Jupyter path; its cells. */
@@ -114,7 +114,7 @@ for (const e of scenario.trainStream.slice(1)) await strategy.train(e);
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 console.log(JSON.stringify({ rate: 3 * scenario.trainStream.slice(1).reduce((n, e) => n + e.dataset.length, 0) / seconds }));`;
 
-const IMPORTS = 'import { SplitMNIST, SimpleMLP, Naive, SGD, CrossEntropyLoss, EvaluationPlugin, lossMetrics } from "avalanche-ts";';
+const IMPORTS = 'import { SplitMNIST, SimpleMLP, Naive, SGD, CrossEntropyLoss, EvaluationPlugin, lossMetrics, lossCurves, show } from "avalanche-ts";';
 
 test('a notebook in that folder through its kernel (nbclient): numbered cells, a thrown error as an error output, the next cell answers, one backend line, one data line, compile errors whole', { timeout: 300_000 }, () => {
   const { dir } = userFolder();
@@ -126,8 +126,9 @@ test('a notebook in that folder through its kernel (nbclient): numbered cells, a
     '"still alive"',
     'new Naive(new SimpleMLP(), new SGD({ lr: 0.1 }), new CrossEntropyLoss(), { train_mb_size: 10 });',
     TRAINING_CELL,
+    'await show(lossCurves(evaluator));',
   ], { JUPYTER_PATH: path.join(prefix, 'share', 'jupyter'), AVALANCHE_TS_DATA: path.join(dir, 'data') });
-  assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3, 4, 5], JSON.stringify(cells.map((c) => c.outputs)).slice(0, 2000));
+  assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3, 4, 5, 6], JSON.stringify(cells.map((c) => c.outputs)).slice(0, 2000));
   // What the first cell shows: the backend line and, offline with no data folder, one line for the data
   // (the download's one-line failure is tested against local ports in data.test.ts: tests never
   // reach out for the mirrors).
@@ -145,6 +146,26 @@ test('a notebook in that folder through its kernel (nbclient): numbered cells, a
   assert.equal(compile?.ename, 'CompileError');
   assert.match(compile?.evalue ?? '', /Argument of type '\{ train_mb_size: number; \}' is not assignable to parameter of type 'StrategyOptions'\.\n.*Did you mean to write 'trainMbSize'\?/);
   assert.ok(JSON.parse(text(cells[4])).rate > 0);
+  // A chart: one display_data with the interactive Vega-Lite form and the PNG picture.
+  const chart = cells[5].outputs.find((o) => o.output_type === 'display_data');
+  assert.ok(chart?.data?.['application/vnd.vegalite.v5+json'], JSON.stringify(cells[5].outputs).slice(0, 500));
+  assert.match(String(chart?.data?.['image/png'] ?? ''), /^iVBORw0KGgo/);
+});
+
+test('in that folder\'s kernel the stop button ends training at its next mini-batch with the run\'s own error, and the next cell runs', { timeout: 300_000 }, () => {
+  const { dir } = userFolder();
+  const prefix = path.join(dir, 'jupyter');
+  assert.equal(avalancheTs(dir, ['kernel', 'install', '--prefix', prefix]).status, 0);
+  const { steps } = runKernelSession([
+    { code: `${IMPORTS}\nconst scenario = await SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });\nconst strategy = new Naive(new SimpleMLP({ seed: 1 }), new SGD({ lr: 0.01 }), new CrossEntropyLoss(), { trainMbSize: 100, trainEpochs: 1000, evaluator: new EvaluationPlugin(lossMetrics({ epoch: true }), { loggers: [] }) });`, timeout: 120 },
+    { code: 'await strategy.train(scenario.trainStream[0]);', interruptAfter: 3, timeout: 60 },
+    { code: '[strategy.isTraining, strategy.clock.trainIterations > 0]' },
+  ], { JUPYTER_PATH: path.join(prefix, 'share', 'jupyter'), JUPYTER_DATA_DIR: tempDir('clnb-empty-jupyter-') }, dir);
+  assert.equal(steps[0].status, 'ok', JSON.stringify(steps[0]));
+  assert.equal(steps[1].status, 'error', JSON.stringify(steps[1]));
+  assert.equal(steps[1].errors?.[0]?.ename, 'StrategyInterruptedError', JSON.stringify(steps[1]));
+  assert.ok(steps[1].replyAt! - steps[1].interruptedAt! < 1, 'the run ended with its own error inside the kernel fixes\' grace');
+  assert.equal(steps[2].stdout, '[ false, true ]\n');
 });
 
 test('the same training loop, through the folder\'s kernel and through the repository\'s, runs on the same backend, threads and products\' path (rates reported; compared in npm run bench)', { timeout: 600_000 }, (t) => {
