@@ -24,6 +24,14 @@ const root = path.join(__dirname, '..');
 const SUITES_DIR = path.join(root, 'reproduce', 'suites');
 const EXPERIMENT = path.join(root, 'reproduce', 'experiment.js');
 
+/** What a suite's configuration says for the tables only: never part of a run's identity, so that editing it reruns nothing. */
+const DISPLAY_FIELDS = ['label', 'note', 'reference', 'paper'];
+
+/** The part of a configuration the experiment runs: what identifies its runs in the results file. */
+function identity(config) {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !DISPLAY_FIELDS.includes(k)));
+}
+
 const USAGE = 'usage: npm run reproduce -- [--suite NAME]... [--seeds N] [--workers N | --redis URL] [--blas] [--table-only] [--results DIR] [--docs FILE]';
 
 function parseArgs(argv) {
@@ -94,7 +102,7 @@ function readResults(file) {
 function writeResults(file, suite, runs) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const lib = require('avalanche-ts');
-  const order = new Map(suite.configs.map((c, i) => [lib.configLabel(c), i]));
+  const order = new Map(suite.configs.map((c, i) => [lib.configLabel(identity(c)), i]));
   const sorted = [...runs].sort((a, b) => (order.get(lib.configLabel(a.config)) ?? 1e9) - (order.get(lib.configLabel(b.config)) ?? 1e9) || a.seed - b.seed);
   const text = JSON.stringify({ suite: suite.name, title: suite.title, runs: sorted.map((r) => lib.encodeNumbers(r)) }, null, 1);
   fs.writeFileSync(`${file}.tmp`, text + '\n');
@@ -105,7 +113,7 @@ async function runSuite(suite, args, meta) {
   const lib = require('avalanche-ts');
   const file = path.join(args.results, `${suite.name}.json`);
   const seeds = args.seeds === null ? suite.seeds : Array.from({ length: args.seeds }, (_, i) => suite.seeds[i] ?? i + 1);
-  const previous = readResults(file).map((r) => lib.decodeNumbers(r));
+  const previous = readResults(file).map((r) => lib.decodeNumbers(r)).map((r) => ({ ...r, config: identity(r.config) }));
   // Every row ever written stays in the file; the sweep skips those of its own runs that succeeded.
   const rows = [...previous];
   const started = Date.now();
@@ -126,11 +134,12 @@ async function runSuite(suite, args, meta) {
     if (row.error) process.stderr.write(`\n${suite.name}: ${lib.configLabel(row.config)} seed ${row.seed} failed: ${row.error}\n`);
   };
   const resume = previous.filter((r) => r.error === undefined).map((r) => ({ ...r, metrics: r.metrics, configIndex: 0, worker: r.worker ?? 'earlier' }));
-  const options = { configs: suite.configs, seeds, run: { module: EXPERIMENT, export: 'run' }, resume, onRow, progress };
+  const options = { configs: suite.configs.map(identity), seeds, run: { module: EXPERIMENT, export: 'run' }, resume, onRow, progress };
   if (args.redis) Object.assign(options, { redis: args.redis, name: `reproduce-${suite.name}` });
   else if (args.workers !== null) options.workers = args.workers;
   const results = await lib.sweep(options);
   if (process.stderr.isTTY) process.stderr.write('\n');
+  writeResults(file, suite, rows); // also when nothing ran: the file in the current form
   const ran = results.rows.length - resume.filter((r) => seeds.includes(r.seed)).length;
   console.log(`${suite.name}: ${Math.max(0, ran)} runs in ${((Date.now() - started) / 1000).toFixed(0)} s (${results.failed.length} failed) -> ${path.relative(root, file)}`);
 }
@@ -158,7 +167,9 @@ async function main() {
   console.log(`tables: ${path.relative(root, args.docs)} (${written.join(', ')})`);
 }
 
-main().catch((error) => {
+module.exports = { identity, DISPLAY_FIELDS };
+
+if (require.main === module) main().catch((error) => {
   console.error(error.message);
   process.exit(1);
 });

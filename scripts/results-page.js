@@ -42,10 +42,11 @@ function learnedAccuracy(matrix) {
 
 /** Per configuration of the suite (in its order): label, the runs' values, reference and note. */
 function summarize(suite, runs, lib) {
+  const { identity } = require('./reproduce.js');
   const common = commonOf(suite);
   return suite.configs.map((config) => {
-    const label = lib.configLabel(config);
-    const own = runs.filter((r) => lib.configLabel(r.config) === label && suite.seeds.includes(r.seed));
+    const label = lib.configLabel(identity(config));
+    const own = runs.filter((r) => lib.configLabel(identity(r.config)) === label && suite.seeds.includes(r.seed));
     const ok = own.filter((r) => r.error === undefined && r.metrics);
     const values = (key) => ok.map((r) => r.metrics[key]).filter((v) => typeof v === 'number' && Number.isFinite(v));
     return {
@@ -68,11 +69,12 @@ const referenceCell = (ref) => (ref ? `${ref.acc.toFixed(2)} ([${ref.source}](${
  * The row's note: the suite's explanation; where ours and the baselines' ACC differ by more than the
  * seeds' spread and the suite explains nothing, the table says so.
  */
-function noteCell(row) {
+function noteCell(row, suite) {
+  const note = row.config.note ?? suite.notes?.[row.label];
   const ref = row.config.reference;
   const differs = ref && row.acc.length > 0 && Math.abs(mean(row.acc) - ref.acc) > sd(row.acc);
-  if (differs && !row.config.note) return "**differs from the baselines' ACC by more than the seeds' spread; not explained yet**";
-  return row.config.note ?? '';
+  if (differs && !note) return "**differs from the baselines' ACC by more than the seeds' spread; not explained yet**";
+  return note ?? '';
 }
 
 /** The chart: mean ACC per configuration with ± sd bars, references as ticks. */
@@ -128,7 +130,7 @@ async function suiteSection(suite, resultsDir, docsDir, lib) {
     const per = row.seconds.length ? mean(row.seconds).toFixed(1) : '';
     const failed = row.failed.length ? ` ${row.failed.length} run(s) failed: ${row.failed[0].error}` : '';
     const refs = references ? ` ${referenceCell(row.config.reference)} | ${referenceCell(row.config.paper)} |` : '';
-    lines.push(`| ${row.label} | ${acc} | ${forgetting} | ${learned} | ${row.acc.length} | ${per} |${refs} ${noteCell(row)}${failed} |`);
+    lines.push(`| ${row.label} | ${acc} | ${forgetting} | ${learned} | ${row.acc.length} | ${per} |${refs} ${noteCell(row, suite)}${failed} |`);
   }
   lines.push('');
   return lines;

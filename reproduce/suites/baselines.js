@@ -40,7 +40,7 @@ module.exports = {
       trainMbSize: 128, trainEpochs: 21, evalMbSize: 128,
       reference: { acc: 0.23, source: 'baselines', url: `${BASELINES}/blob/main/experiments/split_mnist/lwf.py` },
       paper: { acc: 0.23, source: 'van de Ven et al. 2019', url: 'https://arxiv.org/pdf/1904.07734.pdf' },
-      note: `${BUNDLED}; ReLU hidden units where the baselines use tanh (our SimpleMLP has ReLU only); the cross-entropy scaled by 1 / experiences seen, as theirs`,
+      note: `${BUNDLED}: at lr 0.001, 7.5x fewer steps per experience learn each experience less ('learned') and overwrite less, so ours forgets little where theirs forgets most; ReLU hidden units where theirs are tanh (our SimpleMLP has ReLU only); the cross-entropy scaled by 1 / experiences seen, as theirs`,
     },
     {
       label: 'SI, task-incremental Split MNIST (multi-head 2 x 256, Adam)',
@@ -51,7 +51,7 @@ module.exports = {
       trainMbSize: 64, trainEpochs: 10, evalMbSize: 128,
       reference: { acc: 0.97, source: 'baselines', url: `${BASELINES}/blob/main/experiments/split_mnist/synaptic_intelligence.py` },
       paper: { acc: 0.97, source: 'Zenke et al. 2017', url: 'http://proceedings.mlr.press/v70/zenke17a.html' },
-      note: BUNDLED,
+      note: `${BUNDLED} (another, smaller test set: 2,004 digits)`,
     },
     {
       label: 'GSS_greedy, class-incremental Split MNIST (1,000 samples per experience, memory 300)',
@@ -73,7 +73,7 @@ module.exports = {
       trainMbSize: 128, trainEpochs: 3, evalMbSize: 256,
       reference: { acc: 0.88, source: 'baselines', url: `${BASELINES}/blob/main/experiments/permuted_mnist/lfl.py` },
       paper: null,
-      note: BUNDLED,
+      note: `${BUNDLED}: 3 epochs of 8k samples are 7.5x fewer steps per experience ('learned' is lower)`,
     },
     {
       label: 'EWC, Permuted MNIST (10 experiences, 1 x 512 MLP)',
@@ -106,7 +106,7 @@ module.exports = {
       trainMbSize: 10, trainEpochs: 1, evalMbSize: 128,
       reference: { acc: 0.81, source: 'baselines', url: `${BASELINES}/blob/main/experiments/permuted_mnist/agem.py` },
       paper: { acc: 0.81, source: 'Chaudhry et al. 2019', url: 'https://openreview.net/pdf?id=Hkf2_sC5FX' },
-      note: BUNDLED,
+      note: `${BUNDLED}: one pass at batch 10 is 800 steps per experience instead of 6,000`,
     },
     {
       label: 'GEM, Permuted MNIST (17 experiences, online, 2 x 100 MLP, 100 per experience)',

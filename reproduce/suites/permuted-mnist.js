@@ -21,4 +21,9 @@ module.exports = {
   setup: 'SimpleMLP (1 x 512, dropout 0.5), SGD lr 0.01 momentum 0.9 (A-GEM: no momentum), batch 128, 1 epoch per experience, 500 samples of memory',
   seeds: [1, 2, 3, 4, 5],
   configs: withStrategies(common, [...BOUNDS, ...rehearsal(500, { classIncremental: false }), ...REGULARIZATION]),
+  notes: {
+    GDumb: "trains on its buffer alone, from its initial weights, for 1 epoch: 4 steps per experience (its 'learned' is low)",
+    'AGEM (SGD lr 0.01)': "plain SGD (see the README): with the same lr and no momentum each experience is learned less ('learned')",
+    EWC: 'λ 1000 with SGD lr 0.01 and momentum 0.9 is at the edge of stability: a seed can diverge (the spread; each run is in the results file)',
+  },
 };

@@ -23,4 +23,13 @@ module.exports = {
   setup: 'SimpleMLP (1 x 512, dropout 0.5), SGD lr 0.01 momentum 0.9 (A-GEM: no momentum), batch 128, 2 epochs per experience, 500 samples of memory',
   seeds: [1, 2, 3, 4, 5],
   configs: withStrategies(common, [...BOUNDS, ...rehearsal(500), { name: 'CWRStar' }, ...REGULARIZATION]),
+  notes: {
+    GDumb: "trains on its buffer alone, from its initial weights, for the suite's epochs: a few steps per experience (its 'learned' is low)",
+    'AGEM (SGD lr 0.01)': "plain SGD: with momentum the step applied is momentum's running sum, which A-GEM never checks against the memory (see the README)",
+    CWRStar: 'keeps no samples: consolidated output weights only',
+    EWC: "regularisation alone does not help class-incrementally (van de Ven et al. 2019); at λ 1000 with SGD lr 0.01 and momentum 0.9 it can also hold back the next classes (on Split MNIST its 'learned' falls below Naive's)",
+    MAS: "λ 1 (Avalanche's default) on the squared output norm: the penalty holds the output layer where the first experience left it, so later experiences are hardly learned ('learned') and ACC stays at chance",
+    SynapticIntelligence: 'regularisation alone does not help class-incrementally (van de Ven et al. 2019)',
+    LwF: 'distils every old class (Avalanche 0.1 only the last experience\'s, see the README)',
+  },
 };

@@ -21,4 +21,8 @@ module.exports = {
   setup: 'MTSimpleMLP (1 x 512, dropout 0.5, a head per task), SGD lr 0.01 momentum 0.9 (A-GEM: no momentum), batch 128, 1 epoch per experience, 500 samples of memory',
   seeds: [1, 2, 3, 4, 5],
   configs: withStrategies(common, [...BOUNDS, ...rehearsal(500, { classIncremental: false }), ...REGULARIZATION]),
+  notes: {
+    Naive: 'the heads keep the tasks apart: with the task label given, little is forgotten even without a method',
+    GDumb: "trains on its buffer alone, from its initial weights, for 1 epoch: 4 steps per experience (its 'learned' is low)",
+  },
 };
