@@ -158,24 +158,33 @@ test('models copy themselves: stateDict / loadStateDict round-trip, clone() is a
   }
 });
 
-test('Conv2d\'s hand-written gradients equal tfjs\'s autodiff (on the cpu backend, which has every gradient kernel)', async () => {
+test('Conv2d\'s hand-written gradients (input and filter) equal tfjs\'s autodiff (on the cpu backend, which has every gradient kernel), strided and not, whether the windows tile the input or not', async () => {
   await ready();
-  const conv = new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1 }, new Random(1));
-  const xv = Float32Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.sin(i * 0.7));
-  const [[, w], [, bias]] = conv.namedParameters();
-  const wv = w.dataSync().slice();
-  const bv = bias.dataSync().slice();
-  const { grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(tf.tensor4d(xv, [2, 6, 6, 2])))), [w, bias]);
-  const oursW = grads[w.name].dataSync().slice();
-  const backend = tf.getBackend();
-  await tf.setBackend('cpu');
-  try {
-    const ref = tf.grads((x: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.add(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, 1), tf.tensor1d(bv)))))([
-      tf.tensor4d(xv, [2, 6, 6, 2]), tf.tensor4d(wv, [3, 3, 2, 3]),
-    ]);
-    const refW = ref[1].dataSync();
-    refW.forEach((v, i) => assert.ok(Math.abs(v - oursW[i]) < 1e-4 * Math.max(1, Math.abs(v)), `dW[${i}]: ${oursW[i]} vs ${v}`));
-  } finally {
-    await tf.setBackend(backend);
+  // [input size, kernel, stride, padding, bias]
+  const cases: [number, number, number, number, boolean][] = [[6, 3, 1, 1, true], [7, 3, 2, 1, false], [8, 3, 2, 1, false], [6, 1, 2, 0, false], [9, 3, 3, 0, true]];
+  for (const [size, k, stride, padding, withBias] of cases) {
+    const conv = new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: k, stride, padding, bias: withBias }, new Random(1));
+    const xv = Float32Array.from({ length: 2 * size * size * 2 }, (_, i) => Math.sin(i * 0.7));
+    const [w, bias] = conv.namedParameters().map(([, v]) => v);
+    const wv = w.dataSync().slice();
+    const bv = bias ? bias.dataSync().slice() : new Float32Array(3);
+    const x = tf.tensor4d(xv, [2, size, size, 2]);
+    const oursX = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(conv.apply(xx as tf.Tensor4D))))(x);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(conv.apply(x))), [w]);
+    const ours = { x: oursX.dataSync().slice(), w: grads[w.name].dataSync().slice() };
+    const backend = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const [refX, refW] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.add(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, stride, padding), tf.tensor1d(bv)))))([
+        tf.tensor4d(xv, [2, size, size, 2]), tf.tensor4d(wv, [k, k, 2, 3]),
+      ]);
+      const what = `size ${size}, kernel ${k}, stride ${stride}, padding ${padding}`;
+      refX.dataSync().forEach((v, i) => assert.ok(Math.abs(v - ours.x[i]) < 1e-4 * Math.max(1, Math.abs(v)), `${what}: dx[${i}]: ${ours.x[i]} vs ${v}`));
+      refW.dataSync().forEach((v, i) => assert.ok(Math.abs(v - ours.w[i]) < 1e-4 * Math.max(1, Math.abs(v)), `${what}: dW[${i}]: ${ours.w[i]} vs ${v}`));
+    } finally {
+      await tf.setBackend(backend);
+    }
+    tf.dispose([x, oursX, value, ...Object.values(grads)]);
+    conv.dispose();
   }
 });

@@ -8,3 +8,6 @@ export * from './dynamicModules';
 export * from './mtSimpleMLP';
 export * from './conv2d';
 export * from './simpleCNN';
+export * from './batchNorm';
+export * from './resnetBlock';
+export * from './slimResNet18';

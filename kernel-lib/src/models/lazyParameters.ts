@@ -7,16 +7,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
 import { Random } from '../utils/random';
 
-/** The variable names of a layer's parameters (tfjs registers variables by name: they must be unique). */
+/** The variable names of a layer's parameters (tfjs registers variables by name: they must be unique); no bias name: no bias. */
 export interface ParameterNames {
   weight: string;
-  bias: string;
+  bias?: string;
 }
 
 /** Weight and bias of one layer, created on first use. */
 export class LazyParameters {
-  private initial: { w: Float32Array; b: Float32Array } | null;
-  private vars: { w: tf.Variable; b: tf.Variable } | null = null;
+  private initial: { w: Float32Array; b: Float32Array | null } | null;
+  private vars: { w: tf.Variable; b: tf.Variable | null } | null = null;
 
   /**
    * @param layer the layer's name, for errors; @param weightShape the weight's shape; @param fanIn
@@ -25,25 +25,28 @@ export class LazyParameters {
   constructor(private readonly layer: string, private readonly weightShape: number[], fanIn: number, random: Random, private readonly names: ParameterNames) {
     const bound = 1 / Math.sqrt(fanIn);
     const w = new Float32Array(weightShape.reduce((a, d) => a * d, 1));
-    const b = new Float32Array(weightShape[weightShape.length - 1]);
     for (let i = 0; i < w.length; i++) w[i] = (random.next() * 2 - 1) * bound;
-    for (let i = 0; i < b.length; i++) b[i] = (random.next() * 2 - 1) * bound;
+    let b: Float32Array | null = null;
+    if (names.bias !== undefined) {
+      b = new Float32Array(weightShape[weightShape.length - 1]);
+      for (let i = 0; i < b.length; i++) b[i] = (random.next() * 2 - 1) * bound;
+    }
     this.initial = { w, b };
   }
 
-  /** `[weight, bias]`, created on the first call. */
-  get(): [tf.Variable, tf.Variable] {
+  /** `[weight, bias]` (`[weight]` without a bias), created on the first call. */
+  get(): tf.Variable[] {
     if (!this.vars) {
       if (!this.initial) throw new Error(`layer ${this.layer} has been disposed (model.dispose() was called): create a new model to train or evaluate`);
       requireBackend(`layer ${this.layer}`);
       // tf.variable shares the initial tensor's data: dispose the initial tensor itself.
       const w = tf.tensor(this.initial.w, this.weightShape);
-      const b = tf.tensor1d(this.initial.b);
-      this.vars = { w: tf.variable(w, true, this.names.weight), b: tf.variable(b, true, this.names.bias) };
-      tf.dispose([w, b]);
+      const b = this.initial.b ? tf.tensor1d(this.initial.b) : null;
+      this.vars = { w: tf.variable(w, true, this.names.weight), b: b ? tf.variable(b, true, this.names.bias) : null };
+      tf.dispose(b ? [w, b] : [w]);
       this.initial = null;
     }
-    return [this.vars.w, this.vars.b];
+    return this.vars.b ? [this.vars.w, this.vars.b] : [this.vars.w];
   }
 
   /** Frees the variables; the layer cannot be used afterwards. */
@@ -51,7 +54,7 @@ export class LazyParameters {
     this.initial = null;
     if (this.vars) {
       this.vars.w.dispose();
-      this.vars.b.dispose();
+      this.vars.b?.dispose();
       this.vars = null;
     }
   }

@@ -56,13 +56,18 @@ export class Linear implements Layer {
 
   /** Weight `[in, out]` and bias `[out]`, created on first access. */
   get variables(): [tf.Variable, tf.Variable] {
-    return this.params.get();
+    return this.params.get() as [tf.Variable, tf.Variable];
   }
 
   /** `weight` `[in, out]` and `bias` `[out]`. */
   namedParameters(): [string, tf.Variable][] {
     const [w, b] = this.variables;
     return [['weight', w], ['bias', b]];
+  }
+
+  /** PyTorch's `nn.Linear` keeps its weight `[out, in]`. */
+  torchLayout(): Record<string, number[]> {
+    return { weight: [1, 0] };
   }
 
   /** Copies `weight` `[in, out]` and `bias` `[out]` into the layer. */

@@ -15,6 +15,14 @@ export interface MLPFeaturesOptions {
   hiddenLayers: number;
 }
 
+/**
+ * Avalanche's `SimpleMLP` puts its first hidden layer in `features` (a Sequential: `features.0`) and
+ * each further one in a Sequential added as `fc1`, `fc2`, ...: `features.fc1.0`.
+ */
+function hiddenLayerName(i: number): string {
+  return i === 0 ? 'features.0' : `features.fc${i}.0`;
+}
+
 /** Hidden layers with ReLU and dropout; `apply` flattens its input first. */
 export class MLPFeatures {
   readonly inputSize: number;
@@ -38,15 +46,15 @@ export class MLPFeatures {
       (_, i) =>
         new Linear(
           // The first layer is fed with data: no gradient with respect to its input.
-          { inFeatures: i === 0 ? options.inputSize : options.hiddenSize, outFeatures: options.hiddenSize, activation: 'relu', inputGradient: i > 0, name: `features.${i}` },
+          { inFeatures: i === 0 ? options.inputSize : options.hiddenSize, outFeatures: options.hiddenSize, activation: 'relu', inputGradient: i > 0, name: hiddenLayerName(i) },
           random,
         ),
     );
   }
 
-  /** The layers as `features.0`, `features.1`, ... */
+  /** The layers by PyTorch's names in Avalanche's MLPs: `features.0`, `features.fc1.0`, `features.fc2.0`, ... */
   namedLayers(): [string, Layer][] {
-    return this.layers.map((l, i) => [`features.${i}`, l]);
+    return this.layers.map((l, i) => [hiddenLayerName(i), l]);
   }
 
   /** Features `[B, hiddenSize]` of inputs `[B, inputSize]` (or any shape with `inputSize` values per sample). */

@@ -12,14 +12,34 @@ import type { CLModel, TaskLabels } from './model';
 export interface Layer {
   /** The parameters by their own name (`weight`, `bias`), created on first access. */
   namedParameters(): [string, tf.Variable][];
-  /** Sets the parameters from tensors of the same shapes (copies them). */
+  /**
+   * State that is not trained (batch norm's `running_mean`, `running_var`, `num_batches_tracked`):
+   * copied with the model and saved in its state dict, as PyTorch's buffers, but no parameter.
+   */
+  namedBuffers?(): [string, tf.Variable][];
+  /**
+   * How each parameter or buffer is laid out against PyTorch's `state_dict`: the permutation of axes
+   * from ours to PyTorch's (a dense weight is `[in, out]` here, `[out, in]` there); absent: the same.
+   */
+  torchLayout?(): Record<string, number[]>;
+  /** Sets the parameters and buffers from tensors of the same shapes, in this layer's own layout (copies them). */
   loadParameters(values: Record<string, tf.Tensor>): void;
   /** Frees the parameters; the layer cannot be used afterwards. */
   dispose(): void;
 }
 
-/** A model's state: parameter name (`features.0.weight`) → a tensor holding its values (owned by the caller). */
+/**
+ * A model's state, as PyTorch's `state_dict()`: parameter and buffer name (`features.0.weight`,
+ * `bn1.running_mean`) → a tensor holding its values in PyTorch's layout (owned by the caller).
+ */
 export type StateDict = Record<string, tf.Tensor>;
+
+/** The permutation that undoes `perm`. */
+function inversePermutation(perm: number[]): number[] {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((axis, i) => (inverse[axis] = i));
+  return inverse;
+}
 
 /**
  * The base of the library's models. Subclasses name their layers and compute `forward`. A module is
@@ -52,6 +72,25 @@ export abstract class Module implements CLModel, Layer {
     return this.namedLayers().flatMap(([name, layer]) => layer.namedParameters().map(([p, v]) => [`${name}.${p}`, v] as [string, tf.Variable]));
   }
 
+  /** Buffer name → variable (PyTorch's `named_buffers()`): state that is not trained. */
+  namedBuffers(): [string, tf.Variable][] {
+    return this.namedLayers().flatMap(([name, layer]) => (layer.namedBuffers?.() ?? []).map(([p, v]) => [`${name}.${p}`, v] as [string, tf.Variable]));
+  }
+
+  /** The permutations from our layouts to PyTorch's, by full parameter or buffer name. */
+  torchLayout(): Record<string, number[]> {
+    const layout: Record<string, number[]> = {};
+    for (const [name, layer] of this.namedLayers()) {
+      for (const [p, perm] of Object.entries(layer.torchLayout?.() ?? {})) layout[`${name}.${p}`] = perm;
+    }
+    return layout;
+  }
+
+  /** Every parameter, then every buffer, by full name, in our layout. */
+  private namedState(): [string, tf.Variable][] {
+    return [...this.namedParameters(), ...this.namedBuffers()];
+  }
+
   /** Number of trainable parameters. */
   get numParameters(): number {
     return this.trainableVariables.reduce((n, v) => n + v.size, 0);
@@ -66,22 +105,24 @@ export abstract class Module implements CLModel, Layer {
   }
 
   /**
-   * A copy of every parameter (PyTorch's `state_dict()`), as tensors the caller owns (dispose them,
-   * or `tf.dispose(Object.values(state))`). Weights are stored `[in, out]` (PyTorch's are `[out, in]`).
+   * A copy of every parameter and buffer (PyTorch's `state_dict()`: the same names, and PyTorch's
+   * layouts, so that weights move between the two), as tensors the caller owns (dispose them, or
+   * `tf.dispose(Object.values(state))`).
    */
   stateDict(): StateDict {
+    const layout = this.torchLayout();
     const state: StateDict = {};
-    for (const [name, v] of this.namedParameters()) state[name] = tf.clone(v);
+    for (const [name, v] of this.namedState()) state[name] = layout[name] ? tf.transpose(v, layout[name]) : tf.clone(v);
     return state;
   }
 
   /**
-   * Sets every parameter from `state` (PyTorch's `load_state_dict`, strict): the names must be
-   * exactly the model's and the shapes equal. The tensors are copied; `state` stays the caller's.
+   * Sets every parameter and buffer from `state` (PyTorch's `load_state_dict`, strict): the names must
+   * be exactly the model's and the shapes PyTorch's. The tensors are copied; `state` stays the caller's.
    */
   loadStateDict(state: StateDict): void {
     if (state == null || typeof state !== 'object') throw new Error(`loadStateDict: state must be an object of name → tensor, got ${state}`);
-    const names = this.namedParameters().map(([n]) => n);
+    const names = this.namedState().map(([n]) => n);
     const missing = names.filter((n) => !(n in state));
     const unexpected = Object.keys(state).filter((n) => !names.includes(n));
     if (missing.length || unexpected.length) {
@@ -89,16 +130,29 @@ export abstract class Module implements CLModel, Layer {
         `loadStateDict: the state does not match the model${missing.length ? `; missing: ${missing.join(', ')}` : ''}${unexpected.length ? `; unexpected: ${unexpected.join(', ')}` : ''}`,
       );
     }
-    for (const [layerName, layer] of this.namedLayers()) {
-      const values: Record<string, tf.Tensor> = {};
-      for (const [p] of layer.namedParameters()) values[p] = state[`${layerName}.${p}`];
-      layer.loadParameters(values);
-    }
+    const layout = this.torchLayout();
+    const shapes = new Map(this.namedState().map(([n, v]) => [n, layout[n] ? layout[n].map((axis) => v.shape[axis]) : v.shape]));
+    tf.tidy(() => {
+      const ours: StateDict = {};
+      for (const name of names) {
+        const value = state[name];
+        if (!(value instanceof tf.Tensor)) throw new Error(`loadStateDict: ${name} must be a tensor, got ${value}`);
+        const shape = shapes.get(name)!;
+        if (value.shape.join() !== shape.join()) throw new Error(`loadStateDict: ${name} has shape [${value.shape}]; the model's is [${shape}] (PyTorch's layout)`);
+        ours[name] = layout[name] ? tf.transpose(value, inversePermutation(layout[name])) : value;
+      }
+      this.loadParameters(ours);
+    });
   }
 
-  /** As a layer inside another module: the same as `loadStateDict`. */
+  /** Sets every parameter and buffer from `values` in our layouts (full names below this module). */
   loadParameters(values: Record<string, tf.Tensor>): void {
-    this.loadStateDict(values);
+    for (const [layerName, layer] of this.namedLayers()) {
+      const own: Record<string, tf.Tensor> = {};
+      const prefix = `${layerName}.`;
+      for (const [name, value] of Object.entries(values)) if (name.startsWith(prefix)) own[name.slice(prefix.length)] = value;
+      layer.loadParameters(own);
+    }
   }
 
   dispose(): void {

@@ -23,6 +23,9 @@ export interface SimpleCNNOptions {
   seed?: number | null;
 }
 
+/** The convolutions' places in Avalanche's `features` Sequential (ReLUs, pools and dropouts between them). */
+const CONV_NAMES = ['features.0', 'features.2', 'features.6', 'features.8', 'features.12'];
+
 /** Avalanche's `SimpleCNN` on tfjs convolutions (NHWC); inputs `[B, size*size*channels]` or images. */
 export class SimpleCNN extends Module {
   readonly numClasses: number;
@@ -48,13 +51,13 @@ export class SimpleCNN extends Module {
       [64, 64, 3, 0],
       [64, 64, 1, 0],
     ];
-    this.convs = spec.map(([inC, outC, k, p], i) => new Conv2d({ inChannels: inC, outChannels: outC, kernelSize: k, padding: p, name: `features.conv${i}` }, random));
-    this.classifier = new Linear({ inFeatures: 64, outFeatures: this.numClasses, name: 'classifier' }, random);
+    this.convs = spec.map(([inC, outC, k, p], i) => new Conv2d({ inChannels: inC, outChannels: outC, kernelSize: k, padding: p, name: CONV_NAMES[i] }, random));
+    this.classifier = new Linear({ inFeatures: 64, outFeatures: this.numClasses, name: 'classifier.0' }, random);
     this.dropout = new Dropout(0.25, new Random(random.nextSeed()));
   }
 
   namedLayers(): [string, Layer][] {
-    return [...this.convs.map((c, i) => [`features.conv${i}`, c] as [string, Layer]), ['classifier', this.classifier]];
+    return [...this.convs.map((c, i) => [CONV_NAMES[i], c] as [string, Layer]), ['classifier.0', this.classifier]];
   }
 
   /** The 64 features after the global max pool. */

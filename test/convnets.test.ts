@@ -1,0 +1,185 @@
+/**
+ * Convolutional models against PyTorch (Debian's python3-torch, `test/torch_parity.py`): the same
+ * weights, moved through the state dict (PyTorch's names and layouts, loaded there with
+ * `load_state_dict(strict=True)`), give the same training-mode logits, loss and gradients, the same
+ * batch norm running statistics after several steps, and the same eval-mode logits, within 1e-4.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { BatchNorm2d, Conv2d, CrossEntropyLoss, Layer, Linear, Module, Random, SlimResNet18, MTSlimResNet18, StateDict, copyState } from 'avalanche-ts';
+import { ready } from './helpers';
+
+type Plain = { shape: number[]; data: number[] };
+type TorchResult = { logits: Plain; loss: number; grads: Record<string, Plain>; state: Record<string, Plain>; evalLogits: Plain };
+
+const plain = (t: tf.Tensor): Plain => ({ shape: t.shape, data: Array.from(t.dataSync()) });
+
+/** Runs the PyTorch side of a case. */
+function torchSide(model: string, options: Record<string, unknown>, state: StateDict, x: tf.Tensor4D, targets: number[], steps: number): TorchResult {
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const input = {
+    model, options, targets, steps,
+    state: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, plain(v)])),
+    x: plain(tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]))),
+  };
+  const r = spawnSync(python, [path.join(__dirname, '..', 'test', 'torch_parity.py')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, `torch_parity.py failed (needs python3-torch, see README):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Our side: `steps - 1` training forward passes, then the loss and its gradients, the state, eval logits. */
+function ourSide(model: Module, x: tf.Tensor4D, targets: number[], steps: number) {
+  model.train();
+  for (let i = 0; i < steps - 1; i++) tf.dispose(model.forward(x));
+  const y = tf.tensor1d(targets, 'int32');
+  const criterion = new CrossEntropyLoss();
+  let logits: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    logits = tf.keep(model.forward(x));
+    return criterion.forward(logits, y) as tf.Scalar;
+  }, model.trainableVariables);
+  const layout = model.torchLayout();
+  const byName: Record<string, tf.Tensor> = {};
+  for (const [name, v] of model.namedParameters()) byName[name] = layout[name] ? tf.transpose(grads[v.name], layout[name]) : grads[v.name];
+  const state = model.stateDict();
+  model.eval();
+  const evalLogits = model.forward(x);
+  return { logits: logits!, loss: value.dataSync()[0], grads: byName, state, evalLogits, dispose: () => tf.dispose([y, value, logits!, evalLogits, ...Object.values(grads), ...Object.values(byName), ...Object.values(state)]) };
+}
+
+/** Max |a - b| over the values, against a tolerance scaled by the reference's magnitude. */
+function assertClose(ours: tf.Tensor | number, theirs: Plain | number, what: string, tolerance = 1e-4) {
+  const a = typeof ours === 'number' ? [ours] : Array.from(ours.dataSync());
+  const b = typeof theirs === 'number' ? [theirs] : theirs.data;
+  if (typeof ours !== 'number' && typeof theirs !== 'number') assert.deepEqual(ours.shape, theirs.shape, `${what}: shape`);
+  let scale = 1;
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  assert.ok(worst <= tolerance * scale, `${what}: max difference ${worst} > ${tolerance * scale}`);
+}
+
+/** Compares everything both sides produced. */
+function compare(ours: ReturnType<typeof ourSide>, theirs: TorchResult) {
+  assertClose(ours.logits, theirs.logits, 'training logits');
+  assertClose(ours.loss, theirs.loss, 'loss');
+  assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(theirs.grads).sort(), 'the same parameters');
+  for (const [name, g] of Object.entries(ours.grads)) assertClose(g, theirs.grads[name], `gradient of ${name}`);
+  assert.deepEqual(Object.keys(ours.state).sort(), Object.keys(theirs.state).sort(), 'the same state dict names');
+  for (const [name, t] of Object.entries(ours.state)) assertClose(t, theirs.state[name], `state ${name} after training`);
+  assertClose(ours.evalLogits, theirs.evalLogits, 'eval logits');
+}
+
+/** conv (no bias, stride s) -> batch norm -> ReLU -> linear on the flattened NHWC maps. */
+class BatchNormModel extends Module {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+  readonly linear: Linear;
+
+  constructor(readonly stride: number, seed: number) {
+    super();
+    const random = new Random(seed);
+    this.conv = new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, stride, padding: 1, bias: false, name: 'conv' }, random);
+    this.bn = new BatchNorm2d({ numFeatures: 4, name: 'bn' });
+    const side = Math.floor((5 - 1) / stride) + 1;
+    this.linear = new Linear({ inFeatures: 4 * side * side, outFeatures: 3, name: 'linear' }, random);
+  }
+
+  namedLayers(): [string, Layer][] {
+    return [['conv', this.conv], ['bn', this.bn], ['linear', this.linear]];
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const h = tf.relu(this.bn.apply(this.conv.apply(x as tf.Tensor4D), this.training));
+      return this.linear.apply(tf.reshape(h, [x.shape[0], -1]));
+    });
+  }
+
+  clone(): BatchNormModel {
+    const copy = new BatchNormModel(this.stride, 0);
+    copyState(this, copy);
+    return copy;
+  }
+}
+
+/** Seeded inputs in [-1, 1). */
+function input(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  const r = new Random(seed);
+  return tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.next() * 2 - 1), shape);
+}
+
+test('BatchNorm2d and strided Conv2d equal PyTorch\'s: logits, loss, gradients, running statistics after 3 steps, eval logits', async () => {
+  await ready();
+  for (const stride of [1, 2]) {
+    const model = new BatchNormModel(stride, 7);
+    // Non-trivial batch norm weights and statistics, set through the state dict as PyTorch would load them.
+    const state = model.stateDict();
+    tf.dispose([state['bn.weight'], state['bn.bias'], state['bn.running_mean'], state['bn.running_var']]);
+    Object.assign(state, { 'bn.weight': tf.tensor1d([1.5, 0.5, -1, 2]), 'bn.bias': tf.tensor1d([0.1, -0.2, 0.3, 0]), 'bn.running_mean': tf.tensor1d([0.2, 0, -0.1, 0.3]), 'bn.running_var': tf.tensor1d([1.2, 0.8, 1, 2]) });
+    model.loadStateDict(state);
+    const x = input([6, 5, 5, 3], 3 + stride);
+    const targets = [0, 1, 2, 2, 1, 0];
+    const theirs = torchSide('BatchNormModel', { stride }, state, x, targets, 3);
+    const ours = ourSide(model, x, targets, 3);
+    compare(ours, theirs);
+    assert.equal(ours.state['bn.num_batches_tracked'].dataSync()[0], 3);
+    ours.dispose();
+    tf.dispose([x, ...Object.values(state)]);
+    model.dispose();
+  }
+});
+
+test('SlimResNet18 equals Avalanche\'s in PyTorch: PyTorch loads its state dict strictly; logits, loss, every gradient, batch norm statistics, eval logits', { timeout: 300_000 }, async () => {
+  await ready();
+  const model = new SlimResNet18({ numClasses: 10, seed: 3 });
+  const x = input([4, 32, 32, 3], 11);
+  const targets = [3, 1, 4, 1];
+  const state = model.stateDict();
+  assert.equal(Object.keys(state).length, 122, 'conv and linear weights, batch norms with their three buffers');
+  assert.deepEqual(state['conv1.weight'].shape, [20, 3, 3, 3], 'PyTorch\'s layout [out, in, k, k]');
+  assert.deepEqual(state['layer2.0.shortcut.0.weight'].shape, [40, 20, 1, 1]);
+  assert.deepEqual(state['linear.weight'].shape, [10, 160]);
+  const theirs = torchSide('SlimResNet18', { num_classes: 10, nf: 20 }, state, x, targets, 2);
+  const ours = ourSide(model, x, targets, 2);
+  compare(ours, theirs);
+  ours.dispose();
+  tf.dispose([x, ...Object.values(state)]);
+  model.dispose();
+});
+
+test('batch norm buffers are state, not parameters: copied by clone and the state dict, absent from trainableVariables; the multi-task model names its heads as Avalanche', async () => {
+  await ready();
+  const model = new SlimResNet18({ numClasses: 4, nf: 4, seed: 1 });
+  const x = input([3, 32, 32, 3], 5);
+  tf.dispose(model.forward(x)); // training mode: the running statistics move
+  const names = model.namedParameters().map(([n]) => n);
+  assert.ok(!names.some((n) => /running_|num_batches/.test(n)), 'no buffer among the parameters');
+  assert.equal(model.trainableVariables.length, names.length);
+  assert.equal(model.namedBuffers().length, 3 * 20, 'three buffers for each of the 20 batch norms');
+  const copy = model.clone();
+  const a = model.stateDict();
+  const b = copy.stateDict();
+  for (const [name, t] of Object.entries(a)) assert.deepEqual(Array.from(b[name].dataSync()), Array.from(t.dataSync()), name);
+  assert.equal(a['bn1.num_batches_tracked'].dataSync()[0], 1);
+  model.eval();
+  copy.eval();
+  assert.deepEqual(Array.from(copy.forward(x).dataSync()), Array.from(model.forward(x).dataSync()), 'the clone computes the same outputs');
+  assert.throws(() => model.loadStateDict({ ...a, 'conv1.weight': tf.zeros([3, 3, 3, 4]) }), /loadStateDict: conv1\.weight has shape \[3,3,3,4\]; the model's is \[4,3,3,3\] \(PyTorch's layout\)/);
+  const mt = new MTSlimResNet18({ nf: 4, seed: 1 });
+  const mtState = mt.stateDict();
+  // Avalanche's MultiHeadClassifier starts with head '0', an IncrementalClassifier whose nn.Linear is `classifier`.
+  assert.deepEqual(Object.keys(mtState).filter((n) => n.startsWith('linear.')), ['linear.classifiers.0.classifier.weight', 'linear.classifiers.0.classifier.bias']);
+  assert.deepEqual(mtState['linear.classifiers.0.classifier.weight'].shape, [2, 32]);
+  tf.dispose(Object.values(mtState));
+  tf.dispose([x, ...Object.values(a), ...Object.values(b)]);
+  model.dispose();
+  copy.dispose();
+  mt.dispose();
+});
