@@ -183,3 +183,58 @@ test('batch norm buffers are state, not parameters: copied by clone and the stat
   copy.dispose();
   mt.dispose();
 });
+
+test('every strategy trains SlimResNet18 (batch norm, residual blocks): two experiences, no tensor left behind, the penalties on parameters only, the buffers moving as training does', { timeout: 600_000 }, async () => {
+  await ready();
+  const lib = await import('avalanche-ts');
+  const full = await lib.SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+  // 64 training samples per experience: a few steps each, enough to run every hook.
+  const stream = full.trainStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 64 }, (_, i) => i)) }));
+  const test = full.testStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 32 }, (_, i) => i)) }));
+  const sgd = () => new lib.SGD({ lr: 0.01 });
+  const ce = () => new lib.CrossEntropyLoss();
+  const common = { trainMbSize: 32, trainEpochs: 1, evalMbSize: 32, seed: 1, evaluator: new lib.EvaluationPlugin(lib.accuracyMetrics({ stream: true })) };
+  type M = InstanceType<typeof SlimResNet18>;
+  const makers: Record<string, (m: M) => InstanceType<typeof lib.BaseStrategy>> = {
+    Naive: (m) => new lib.Naive(m, sgd(), ce(), common),
+    Cumulative: (m) => new lib.Cumulative(m, sgd(), ce(), common),
+    Replay: (m) => new lib.Replay(m, sgd(), ce(), { ...common, memSize: 32 }),
+    GDumb: (m) => new lib.GDumb(m, sgd(), ce(), { ...common, memSize: 32 }),
+    GEM: (m) => new lib.GEM(m, sgd(), ce(), { ...common, patternsPerExp: 16 }),
+    AGEM: (m) => new lib.AGEM(m, sgd(), ce(), { ...common, patternsPerExp: 16, sampleSize: 16 }),
+    DER: (m) => new lib.DER(m, sgd(), ce(), { ...common, memSize: 32, batchSizeMem: 8 }),
+    ER_ACE: (m) => new lib.ER_ACE(m, sgd(), ce(), { ...common, memSize: 32, batchSizeMem: 8 }),
+    ICaRL: (m) => new lib.ICaRL(m, sgd(), { ...common, memorySize: 32 }),
+    CWRStar: (m) => new lib.CWRStar(m, sgd(), ce(), common),
+    GSS_greedy: (m) => new lib.GSS_greedy(m, sgd(), ce(), { ...common, memSize: 32, memStrength: 1 }),
+    EWC: (m) => new lib.EWC(m, sgd(), ce(), { ...common, ewcLambda: 100 }),
+    SynapticIntelligence: (m) => new lib.SynapticIntelligence(m, sgd(), ce(), { ...common, siLambda: 1, eps: 0.1 }),
+    MAS: (m) => new lib.MAS(m, sgd(), ce(), common),
+    LwF: (m) => new lib.LwF(m, sgd(), ce(), { ...common, alpha: 1, temperature: 2 }),
+    LFL: (m) => new lib.LFL(m, sgd(), ce(), { ...common, lambdaE: 1 }),
+  };
+  for (const [name, make] of Object.entries(makers)) {
+    const model = new SlimResNet18({ numClasses: 10, nf: 4, inChannels: 1, imageSize: 28, seed: 2 });
+    const strategy = make(model);
+    model.namedParameters(); // the variables, made at first use
+    model.namedBuffers();
+    const before = tf.memory().numTensors;
+    const runningMean = () => Array.from(model.namedBuffers().find(([n]) => n === 'bn1.running_mean')![1].dataSync());
+    const start = runningMean();
+    for (const experience of stream) {
+      await strategy.train(experience);
+      await strategy.eval(test);
+    }
+    if (strategy instanceof lib.EWC) {
+      // The importances cover the parameters (by PyTorch name), not the batch norm buffers.
+      const names = [...strategy.ewcPlugin.savedData.get(1)!.importances.keys()].sort();
+      assert.deepEqual(names, model.namedParameters().map(([n]) => n).sort());
+    }
+    const acc = strategy.evaluator.getLastMetrics()['Top1_Acc_Stream/eval_phase/test_stream/Task000'];
+    assert.equal(typeof acc, 'number', `${name}: evaluated`);
+    assert.notDeepEqual(runningMean(), start, `${name}: the running statistics moved while training`);
+    strategy.dispose();
+    assert.ok(tf.memory().numTensors <= before + 2, `${name}: ${tf.memory().numTensors - before} tensors left behind`);
+    model.dispose();
+  }
+});
