@@ -238,3 +238,45 @@ test('every strategy trains SlimResNet18 (batch norm, residual blocks): two expe
     model.dispose();
   }
 });
+
+test('weights move both ways through a file: a PyTorch .pt converted to safetensors loads into SlimResNet18 and gives PyTorch\'s logits; ours saved and converted to .pt loads strictly into PyTorch and gives ours', { timeout: 300_000 }, async () => {
+  await ready();
+  const { loadStateDictFile, saveStateDict } = await import('avalanche-ts');
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'clnb-state-'));
+  const parity = path.join(__dirname, '..', 'test', 'torch_parity.py');
+  const convert = path.join(__dirname, '..', 'scripts', 'convert-state.py');
+  const x = input([2, 32, 32, 3], 9);
+  const xJson = JSON.stringify({ x: plain(tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]))) });
+  const run = (args: string[], stdin = '') => {
+    const r = spawnSync(python, args, { input: stdin, encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  // PyTorch to us.
+  const theirs = JSON.parse(run([parity, 'make-pt', path.join(dir, 'torch.pt')], xJson));
+  run([convert, 'to-safetensors', path.join(dir, 'torch.pt'), path.join(dir, 'torch.safetensors')]);
+  const model = new SlimResNet18({ numClasses: 10, nf: 4, seed: 1 });
+  const state = loadStateDictFile(path.join(dir, 'torch.safetensors'));
+  assert.equal(state['bn1.num_batches_tracked'].dtype, 'int32');
+  assert.equal(state['bn1.num_batches_tracked'].dataSync()[0], 3);
+  model.loadStateDict(state);
+  model.eval();
+  assertClose(model.forward(x), theirs.evalLogits, 'eval logits after loading PyTorch\'s weights');
+  // Us to PyTorch: our weights after a training step (the statistics move), saved, converted, loaded strictly.
+  model.train();
+  tf.dispose(model.forward(x));
+  model.eval();
+  const ours = model.forward(x);
+  const mine = model.stateDict();
+  saveStateDict(mine, path.join(dir, 'ours.safetensors'));
+  run([convert, 'to-pt', path.join(dir, 'ours.safetensors'), path.join(dir, 'ours.pt')]);
+  const back = JSON.parse(run([parity, 'eval-pt', path.join(dir, 'ours.pt')], xJson));
+  assertClose(ours, back.evalLogits, 'PyTorch\'s eval logits with our weights');
+  // The file read back is the state itself.
+  const again = loadStateDictFile(path.join(dir, 'ours.safetensors'));
+  for (const [name, t] of Object.entries(mine)) assert.deepEqual(Array.from(again[name].dataSync()), Array.from(t.dataSync()), name);
+  assert.throws(() => loadStateDictFile(path.join(dir, 'ours.pt')), /loadStateDictFile: .*ours\.pt is not a safetensors file/);
+  tf.dispose([x, ours, ...Object.values(state), ...Object.values(mine), ...Object.values(again)]);
+  model.dispose();
+});

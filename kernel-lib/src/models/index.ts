@@ -11,3 +11,4 @@ export * from './simpleCNN';
 export * from './batchNorm';
 export * from './resnetBlock';
 export * from './slimResNet18';
+export * from './stateFile';
