@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm2d, Conv2d, CrossEntropyLoss, Layer, Linear, Module, Random, SlimResNet18, MTSlimResNet18, StateDict, copyState } from 'avalanche-ts';
+import { BasicBlock, BatchNorm2d, Conv2d, CrossEntropyLoss, Layer, Linear, Module, Random, ResNet32, SlimResNet18, MTSlimResNet18, StateDict, copyState } from 'avalanche-ts';
 import { ready } from './helpers';
 
 type Plain = { shape: number[]; data: number[] };
@@ -136,7 +136,52 @@ test('BatchNorm2d and strided Conv2d equal PyTorch\'s: logits, loss, gradients, 
   }
 });
 
-test('SlimResNet18 equals Avalanche\'s in PyTorch: PyTorch loads its state dict strictly; logits, loss, every gradient, batch norm statistics, eval logits', { timeout: 300_000 }, async () => {
+/** Compares what has no kink ambiguity end to end: logits, loss, batch norm statistics, eval logits. */
+function compareForward(ours: ReturnType<typeof ourSide>, theirs: TorchResult) {
+  assertClose(ours.logits, theirs.logits, 'training logits');
+  assertClose(ours.loss, theirs.loss, 'loss');
+  assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(theirs.grads).sort(), 'the same parameters');
+  assert.deepEqual(Object.keys(ours.state).sort(), Object.keys(theirs.state).sort(), 'the same state dict names');
+  for (const [name, t] of Object.entries(ours.state)) assertClose(t, theirs.state[name], `state ${name} after training`);
+  assertClose(ours.evalLogits, theirs.evalLogits, 'eval logits');
+}
+
+type BlockCase = { input: Plain; output: Plain; upstream: Plain; inputGrad: Plain; grads: Record<string, Plain> };
+
+/** NCHW values from PyTorch as an NHWC tensor. */
+const nhwc = (p: Plain) => tf.tidy(() => tf.transpose(tf.tensor4d(p.data, p.shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D;
+
+/**
+ * Every residual block on its own against PyTorch's, fed PyTorch's input to it and the loss's
+ * gradient at its output: the block's output, the input's gradient and every parameter's gradient.
+ */
+function compareBlocks(model: Module & { blocks: BasicBlock[] }, name: string, options: Record<string, unknown>, x: tf.Tensor4D, targets: number[]) {
+  const state = model.stateDict();
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const input = { model: name, options, targets, state: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, plain(v)])), x: plain(tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]))) };
+  const r = spawnSync(python, [path.join(__dirname, '..', 'test', 'torch_parity.py'), 'blocks'], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
+  assert.equal(r.status, 0, r.stderr);
+  const cases = JSON.parse(r.stdout) as Record<string, BlockCase>;
+  assert.deepEqual(Object.keys(cases), model.blocks.map((b) => b.name));
+  model.train();
+  for (const block of model.blocks) {
+    const c = cases[block.name];
+    const h = nhwc(c.input);
+    const upstream = nhwc(c.upstream);
+    const out = block.apply(h, true);
+    assertClose(tf.transpose(out, [0, 3, 1, 2]), c.output, `${block.name}: output`);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(block.apply(t as tf.Tensor4D, true), upstream)))(h);
+    assertClose(tf.transpose(dx, [0, 3, 1, 2]), c.inputGrad, `${block.name}: input gradient`);
+    const named = block.namedLayers().flatMap(([layerName, layer]) => layer.namedParameters().map(([p, v]) => ({ name: `${layerName}.${p}`, v, perm: layer.torchLayout?.()[p] })));
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.apply(h, true), upstream)) as tf.Scalar, named.map((n) => n.v));
+    assert.deepEqual(named.map((n) => n.name).sort(), Object.keys(c.grads).sort(), `${block.name}: the same parameters`);
+    for (const n of named) assertClose(n.perm ? tf.transpose(grads[n.v.name], n.perm) : grads[n.v.name], c.grads[n.name], `gradient of ${n.name}`);
+    tf.dispose([h, upstream, out, dx, value, ...Object.values(grads)]);
+  }
+  tf.dispose(Object.values(state));
+}
+
+test('SlimResNet18 equals Avalanche\'s in PyTorch: PyTorch loads its state dict strictly; logits, loss, batch norm statistics after two steps, eval logits; every block\'s output and gradients', { timeout: 300_000 }, async () => {
   await ready();
   const model = new SlimResNet18({ numClasses: 10, seed: 3 });
   const x = input([4, 32, 32, 3], 11);
@@ -148,9 +193,37 @@ test('SlimResNet18 equals Avalanche\'s in PyTorch: PyTorch loads its state dict 
   assert.deepEqual(state['linear.weight'].shape, [10, 160]);
   const theirs = torchSide('SlimResNet18', { num_classes: 10, nf: 20 }, state, x, targets, 2);
   const ours = ourSide(model, x, targets, 2);
-  compare(ours, theirs);
+  compareForward(ours, theirs);
+  // The stem and the classifier, outside the blocks, end to end (no ReLU kink after the last block).
+  assertClose(ours.grads['linear.weight'], theirs.grads['linear.weight'], 'gradient of linear.weight');
   ours.dispose();
-  tf.dispose([x, ...Object.values(state)]);
+  tf.dispose(Object.values(state));
+  compareBlocks(model, 'SlimResNet18', { num_classes: 10, nf: 20 }, x, targets);
+  tf.dispose(x);
+  model.dispose();
+});
+
+test('ResNet32 equals Avalanche\'s (FACIL\'s) in PyTorch: strict state dict, logits, loss, statistics, eval logits, every block\'s output and gradients; its convolutions drawn as kaiming_normal_(fan_out)', { timeout: 300_000 }, async () => {
+  await ready();
+  const model = new ResNet32({ numClasses: 10, seed: 3 });
+  const x = input([3, 32, 32, 3], 12);
+  const targets = [7, 0, 2];
+  const state = model.stateDict();
+  assert.deepEqual(state['layer2.0.downsample.0.weight'].shape, [32, 16, 1, 1]);
+  assert.deepEqual(state['fc.weight'].shape, [10, 64]);
+  assert.equal(model.numParameters, 466906, 'the parameters PyTorch counts for ResNet-32 with 10 classes');
+  // kaiming_normal_(mode='fan_out', nonlinearity='relu'): standard deviation sqrt(2 / (out * 3 * 3)).
+  const w = Array.from(state['layer3.4.conv2.weight'].dataSync());
+  const sd = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+  assert.ok(Math.abs(sd - Math.sqrt(2 / (64 * 9))) < 0.005, `sd ${sd}`);
+  const theirs = torchSide('ResNet32', { num_classes: 10 }, state, x, targets, 2);
+  const ours = ourSide(model, x, targets, 2);
+  compareForward(ours, theirs);
+  assertClose(ours.grads['fc.weight'], theirs.grads['fc.weight'], 'gradient of fc.weight');
+  ours.dispose();
+  tf.dispose(Object.values(state));
+  compareBlocks(model, 'ResNet32', { num_classes: 10 }, x, targets);
+  tf.dispose(x);
   model.dispose();
 });
 

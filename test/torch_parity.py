@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The PyTorch side of the convnet parity tests (Debian's python3-torch).
+"""The PyTorch side of the convnet parity tests (Debian's python3-torch). `torch_parity.py blocks`: each
+residual block on its own (see block_cases); `make-pt` / `eval-pt PATH`: state files.
 
 Reads one JSON case from stdin: {"model": NAME, "options": {...}, "state": {name: {"shape", "data"}},
 "x": {"shape", "data"} (NCHW), "targets": [...], "steps": N}. Builds the model with PyTorch's own
@@ -58,6 +59,44 @@ class SlimResNet18(nn.Module):
         return self.linear(out.view(out.size(0), -1))
 
 
+class DownsampleBlock(nn.Module):
+    """A residual block as in Avalanche's resnet32.py (FACIL's): the projection is `downsample`."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = conv3x3(cin, cout, stride)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = conv3x3(cout, cout)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+class ResNet32(nn.Module):
+    def __init__(self, num_classes=10, blocks=5):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        stages, cin = [], 16
+        for cout, stride in ((16, 1), (32, 2), (64, 2)):
+            stages.append(nn.Sequential(*[DownsampleBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1) for i in range(blocks)]))
+            cin = cout
+        self.layer1, self.layer2, self.layer3 = stages
+        self.avgpool = nn.AvgPool2d(8, stride=1)
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.avgpool(self.layer3(self.layer2(self.layer1(out))))
+        return self.fc(out.view(out.size(0), -1))
+
+
 class BatchNormModel(nn.Module):
     """A batch norm between two layers whose weights are known: conv (no bias) -> bn -> linear."""
 
@@ -73,7 +112,7 @@ class BatchNormModel(nn.Module):
         return self.linear(out.permute(0, 2, 3, 1).reshape(out.size(0), -1))
 
 
-MODELS = {"SlimResNet18": SlimResNet18, "BatchNormModel": BatchNormModel}
+MODELS = {"SlimResNet18": SlimResNet18, "ResNet32": ResNet32, "BatchNormModel": BatchNormModel}
 
 
 def tensor(t, dtype=torch.float32):
@@ -82,6 +121,48 @@ def tensor(t, dtype=torch.float32):
 
 def plain(t):
     return {"shape": list(t.shape), "data": t.detach().reshape(-1).tolist()}
+
+
+def blocks_of(model):
+    """The residual blocks of a model, with their PyTorch name prefixes."""
+    return [(f"{stage}.{i}", b) for stage in ("layer1", "layer2", "layer3", "layer4") if hasattr(model, stage) for i, b in enumerate(getattr(model, stage))]
+
+
+def block_cases(case):
+    """Each residual block on its own, fed what PyTorch's own training forward gives it: its input, its
+    output, and the loss's gradient at its output; then the block's gradients from that upstream
+    gradient alone (the input's, and its parameters'). End to end, a ReLU input that lies within the two
+    implementations' float32 difference of zero takes the other side of the kink, so deep networks are
+    compared block by block."""
+    torch.manual_seed(0)
+    model = MODELS[case["model"]](**case["options"])
+    model.load_state_dict({n: tensor(t, torch.int64 if n.endswith("num_batches_tracked") else torch.float32) for n, t in case["state"].items()}, strict=True)
+    model.train()
+    named = blocks_of(model)
+    seen = {}
+
+    def hook(name):
+        def record(module, inputs, output):
+            inputs[0].retain_grad()
+            output.retain_grad()
+            seen[name] = (inputs[0], output)
+        return record
+
+    handles = [b.register_forward_hook(hook(n)) for n, b in named]
+    x = tensor(case["x"]).requires_grad_(True)
+    F.cross_entropy(model(x), torch.tensor(case["targets"], dtype=torch.int64)).backward()
+    for h in handles:
+        h.remove()
+    out = {}
+    for name, block in named:
+        h_in, h_out = seen[name]
+        upstream = h_out.grad.detach()
+        block.zero_grad()
+        h = h_in.detach().clone().requires_grad_(True)
+        (block(h) * upstream).sum().backward()
+        out[name] = {"input": plain(h_in), "output": plain(h_out), "upstream": plain(upstream), "inputGrad": plain(h.grad),
+                     "grads": {f"{name}.{n}": plain(p.grad) for n, p in block.named_parameters()}}
+    print(json.dumps(out))
 
 
 def files(mode, path):
@@ -107,6 +188,8 @@ def files(mode, path):
 def main():
     if len(sys.argv) == 3:
         return files(sys.argv[1], sys.argv[2])
+    if len(sys.argv) == 2 and sys.argv[1] == "blocks":
+        return block_cases(json.load(sys.stdin))
     case = json.load(sys.stdin)
     torch.manual_seed(0)
     model = MODELS[case["model"]](**case["options"])

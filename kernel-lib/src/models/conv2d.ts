@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../utils/random';
-import { LazyParameters } from './lazyParameters';
+import { LazyParameters, WeightInit } from './lazyParameters';
 import { checkInteger } from '../utils/validate';
 import { Layer, checkParameterShape } from './module';
 
@@ -21,6 +21,12 @@ export interface Conv2dOptions {
   padding?: number;
   /** Add a learnt bias (default true; false before a batch norm, as ResNets). */
   bias?: boolean;
+  /**
+   * How the weight is drawn (default PyTorch's `nn.Conv2d`: uniform in ±1/sqrt(fan_in));
+   * `'kaimingNormal'`: PyTorch's `kaiming_normal_(mode='fan_out', nonlinearity='relu')`, normal with
+   * standard deviation sqrt(2 / (out * k * k)).
+   */
+  init?: 'uniform' | 'kaimingNormal';
   name?: string;
 }
 
@@ -89,7 +95,9 @@ export class Conv2d implements Layer {
     // PyTorch nn.Conv2d: fan_in = in * k * k.
     const k = this.kernelSize;
     const names = { weight: `${this.name}/weight_c${this.uid}`, ...(this.bias ? { bias: `${this.name}/bias_c${this.uid}` } : {}) };
-    this.params = new LazyParameters(this.name, [k, k, this.inChannels, this.outChannels], this.inChannels * k * k, random, names);
+    if (options.init !== undefined && options.init !== 'uniform' && options.init !== 'kaimingNormal') throw new Error(`init must be 'uniform' or 'kaimingNormal', got ${JSON.stringify(options.init)}`);
+    const init: WeightInit = options.init === 'kaimingNormal' ? { normalStd: Math.sqrt(2 / (this.outChannels * k * k)) } : 'uniform';
+    this.params = new LazyParameters(this.name, [k, k, this.inChannels, this.outChannels], this.inChannels * k * k, random, names, init);
     this.op = convOp(this.stride, this.padding);
   }
 

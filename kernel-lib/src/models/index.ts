@@ -12,3 +12,4 @@ export * from './batchNorm';
 export * from './resnetBlock';
 export * from './slimResNet18';
 export * from './stateFile';
+export * from './resNet32';

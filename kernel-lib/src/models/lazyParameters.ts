@@ -13,6 +13,13 @@ export interface ParameterNames {
   bias?: string;
 }
 
+/**
+ * How the weight is drawn: PyTorch's default for `nn.Linear` and `nn.Conv2d` (uniform in
+ * ±1/sqrt(fan_in)), or normal with a standard deviation (`nn.init.kaiming_normal_`, as ResNet32's
+ * convolutions are initialised). The bias, where there is one, is always PyTorch's default.
+ */
+export type WeightInit = 'uniform' | { normalStd: number };
+
 /** Weight and bias of one layer, created on first use. */
 export class LazyParameters {
   private initial: { w: Float32Array; b: Float32Array | null } | null;
@@ -22,10 +29,11 @@ export class LazyParameters {
    * @param layer the layer's name, for errors; @param weightShape the weight's shape; @param fanIn
    * the inputs feeding one output (the bound is 1/sqrt(fanIn)); @param names the variables' names.
    */
-  constructor(private readonly layer: string, private readonly weightShape: number[], fanIn: number, random: Random, private readonly names: ParameterNames) {
+  constructor(private readonly layer: string, private readonly weightShape: number[], fanIn: number, random: Random, private readonly names: ParameterNames, init: WeightInit = 'uniform') {
     const bound = 1 / Math.sqrt(fanIn);
     const w = new Float32Array(weightShape.reduce((a, d) => a * d, 1));
-    for (let i = 0; i < w.length; i++) w[i] = (random.next() * 2 - 1) * bound;
+    if (init === 'uniform') for (let i = 0; i < w.length; i++) w[i] = (random.next() * 2 - 1) * bound;
+    else for (let i = 0; i < w.length; i++) w[i] = random.normal() * init.normalStd;
     let b: Float32Array | null = null;
     if (names.bias !== undefined) {
       b = new Float32Array(weightShape[weightShape.length - 1]);

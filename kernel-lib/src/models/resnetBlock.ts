@@ -11,9 +11,12 @@ import { BatchNorm2d } from './batchNorm';
 import { Conv2d } from './conv2d';
 import type { Layer } from './module';
 
+/** How a model draws its convolutions' weights (`Conv2dOptions.init`). */
+export type ConvInit = 'uniform' | 'kaimingNormal';
+
 /** A 3x3 convolution with padding 1 and no bias (`conv3x3` of both models). */
-export function conv3x3(inChannels: number, outChannels: number, stride: number, name: string, random: Random): Conv2d {
-  return new Conv2d({ inChannels, outChannels, kernelSize: 3, stride, padding: 1, bias: false, name }, random);
+export function conv3x3(inChannels: number, outChannels: number, stride: number, name: string, random: Random, init: ConvInit = 'uniform'): Conv2d {
+  return new Conv2d({ inChannels, outChannels, kernelSize: 3, stride, padding: 1, bias: false, name, init }, random);
 }
 
 /** One residual block. */
@@ -29,14 +32,14 @@ export class BasicBlock {
    * @param name the block's PyTorch name (`layer2.0`); @param projectionName what PyTorch calls the
    * projection (`shortcut` in SlimResNet18, `downsample` in ResNet32).
    */
-  constructor(inChannels: number, channels: number, stride: number, readonly name: string, readonly projectionName: string, random: Random) {
-    this.conv1 = conv3x3(inChannels, channels, stride, `${name}.conv1`, random);
+  constructor(inChannels: number, channels: number, stride: number, readonly name: string, readonly projectionName: string, random: Random, init: ConvInit = 'uniform') {
+    this.conv1 = conv3x3(inChannels, channels, stride, `${name}.conv1`, random, init);
     this.bn1 = new BatchNorm2d({ numFeatures: channels, name: `${name}.bn1` });
-    this.conv2 = conv3x3(channels, channels, 1, `${name}.conv2`, random);
+    this.conv2 = conv3x3(channels, channels, 1, `${name}.conv2`, random, init);
     this.bn2 = new BatchNorm2d({ numFeatures: channels, name: `${name}.bn2` });
     this.projection = stride !== 1 || inChannels !== channels
       ? {
-          conv: new Conv2d({ inChannels, outChannels: channels, kernelSize: 1, stride, bias: false, name: `${name}.${projectionName}.0` }, random),
+          conv: new Conv2d({ inChannels, outChannels: channels, kernelSize: 1, stride, bias: false, name: `${name}.${projectionName}.0`, init }, random),
           bn: new BatchNorm2d({ numFeatures: channels, name: `${name}.${projectionName}.1` }),
         }
       : null;
@@ -59,6 +62,6 @@ export class BasicBlock {
 }
 
 /** A stage of blocks: the first with `stride`, the rest with 1 (`_make_layer`); names `layerN.i`. */
-export function makeStage(inChannels: number, channels: number, blocks: number, stride: number, name: string, projectionName: string, random: Random): BasicBlock[] {
-  return Array.from({ length: blocks }, (_, i) => new BasicBlock(i === 0 ? inChannels : channels, channels, i === 0 ? stride : 1, `${name}.${i}`, projectionName, random));
+export function makeStage(inChannels: number, channels: number, blocks: number, stride: number, name: string, projectionName: string, random: Random, init: ConvInit = 'uniform'): BasicBlock[] {
+  return Array.from({ length: blocks }, (_, i) => new BasicBlock(i === 0 ? inChannels : channels, channels, i === 0 ? stride : 1, `${name}.${i}`, projectionName, random, init));
 }

@@ -108,6 +108,11 @@ export class SlimResNet18 extends Module {
     return [...this.body.namedLayers(), ['linear', this.linear]];
   }
 
+  /** The residual blocks, `layer1.0` to `layer4.1`. */
+  get blocks(): BasicBlock[] {
+    return this.body.blocks;
+  }
+
   /** The pooled features before the classifier (`8 nf` of them at 32x32). */
   getFeatures(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.body.apply(x, this.training));

@@ -41,6 +41,12 @@ export class Random {
     this.state = state;
   }
 
+  /** A standard normal number (Box-Muller, two uniform draws per number, so that the sequence stays simple). */
+  normal(): number {
+    const u = 1 - this.next(); // (0, 1]: log is finite
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** An integer uniform in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
