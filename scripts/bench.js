@@ -14,7 +14,9 @@
  * scripts/torch-yardstick.py, the same MLP in a plain PyTorch loop, when Debian's python3-torch is installed),
  * --only sweep (the tutorial figures and a 2 x 3 sweep, serial against a pool of worker processes),
  * --only package (the tutorial figures and the packed library installed in a fresh folder outside the
- * repository, as a user installs it, against this repository's: the same training loop, alternately).
+ * repository, as a user installs it, against this repository's: the same training loop, alternately),
+ * --only convnets (the tutorial figures and SimpleCNN / SlimResNet18 training and evaluation against the
+ * same models in PyTorch: scripts/torch-convnets-yardstick.py, on the threads ours uses).
  */
 const fs = require('fs');
 const os = require('os');
@@ -526,6 +528,54 @@ async function sweepBench() {
   console.log(`sweep_pool_vs_serial_1_thread: ${(cold / serial1).toFixed(2)}x of the serial time in one worker process`);
 }
 
+/**
+ * Training and evaluation samples/s of a convolutional model through the strategy template (Naive,
+ * SGD lr 0.01 momentum 0.9, the default evaluator), on `steps` batches of random images (the speed
+ * does not depend on the values), after a warm-up experience.
+ */
+async function convRates(model, sampleShape, batch, steps) {
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  const random = lib.makeRandom(1);
+  const dataset = (n) => new lib.ClassificationDataset({
+    images: Uint8Array.from({ length: n * size }, () => random.int(256)),
+    targets: Int32Array.from({ length: n }, () => random.int(10)),
+    sampleShape,
+  });
+  const benchmark = new lib.DatasetBenchmark([dataset(steps * batch), dataset(steps * batch)], [dataset(steps * batch), dataset(batch)]);
+  const strategy = new lib.Naive(model, new lib.SGD({ lr: 0.01, momentum: 0.9 }), new lib.CrossEntropyLoss(), { trainMbSize: batch, evalMbSize: batch, seed: 1, evaluator: quietEvaluator() });
+  await strategy.train(benchmark.trainStream[0]); // warm-up
+  const train = (steps * batch) / (await timeIt(() => strategy.train(benchmark.trainStream[1])));
+  await strategy.eval(benchmark.testStream[0]); // warm-up
+  const evaluate = (steps * batch) / (await timeIt(() => strategy.eval(benchmark.testStream[0])));
+  strategy.dispose();
+  model.dispose();
+  return { train, eval: evaluate };
+}
+
+/** SimpleCNN (MNIST-sized, batch 128) and SlimResNet18 (3x32x32, batch 32) against the same models in PyTorch. */
+async function convnetsBench(steps) {
+  const threads = lib.currentBackend()?.threads ?? 1;
+  const ours = {
+    cnn: await convRates(new lib.SimpleCNN({ inChannels: 1, imageSize: 28, seed: 1 }), [28, 28, 1], 128, steps),
+    resnet: await convRates(new lib.SlimResNet18({ seed: 1 }), [32, 32, 3], 32, steps),
+  };
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const r = spawnSync(python, [path.join(__dirname, 'torch-convnets-yardstick.py'), String(threads), String(steps)], { encoding: 'utf8' });
+  console.log('');
+  console.log(`convolutional models (ours: ${lib.currentBackend()?.details}; PyTorch on the same ${threads} thread${threads === 1 ? '' : 's'})`);
+  if (r.status !== 0) {
+    console.log(`  PyTorch yardstick failed (Debian: apt-get install python3-torch): ${r.stderr.trim().split('\n').pop()}`);
+    return;
+  }
+  const torch = JSON.parse(r.stdout);
+  const fmt = (v) => Math.round(v).toLocaleString('en-US').padStart(7);
+  for (const [key, label] of [['cnn', 'SimpleCNN, batch 128'], ['resnet', 'SlimResNet18, batch 32']]) {
+    console.log(`  ${label.padEnd(24)} training ${fmt(ours[key].train)} samples/s (PyTorch ${fmt(torch[key].train)}), evaluation ${fmt(ours[key].eval)} (PyTorch ${fmt(torch[key].eval)})`);
+  }
+  console.log(`cnn_vs_pytorch: ${(ours.cnn.train / torch.cnn.train).toFixed(2)}x (training; evaluation ${(ours.cnn.eval / torch.cnn.eval).toFixed(2)}x)   target >= 0.5x`);
+  console.log(`resnet_vs_pytorch: ${(ours.resnet.train / torch.resnet.train).toFixed(2)}x (training; evaluation ${(ours.resnet.eval / torch.resnet.eval).toFixed(2)}x)   target >= 0.5x`);
+}
+
 /** The training rate of the tutorial's model, 3 epochs on experiences 1-4 after a warm-up, in a new process run from `cwd`. */
 function childTrainingRate(cwd) {
   const code = `const lib = require('avalanche-ts');
@@ -628,6 +678,7 @@ async function main() {
   if (only === 'all' || only === 'strategies') await strategiesBench(benchmark, repeats);
   if (only === 'all' || only === 'sweep') await sweepBench();
   if (only === 'all' || only === 'package') await packageBench(repeats);
+  if (only === 'all' || only === 'convnets') await convnetsBench(Number(option('conv-steps', '8')));
   if (only === 'all') {
     await evaluationBench(benchmark, repeats);
     await displayBench(benchmark, repeats);
