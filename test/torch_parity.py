@@ -22,22 +22,23 @@ def conv3x3(cin, cout, stride=1):
 
 
 class Block(nn.Module):
-    """A residual block as in Avalanche's slim_resnet18.py (projection named `shortcut`)."""
+    """A residual block as in Avalanche's slim_resnet18.py (its projection named `shortcut`) and resnet32.py
+    (FACIL's, named `downsample`): the projection is there where the block changes the shape."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, projection="shortcut"):
         super().__init__()
         self.conv1 = conv3x3(cin, cout, stride)
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = conv3x3(cout, cout)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+        self.projection = projection
+        changes = stride != 1 or cin != cout
+        setattr(self, projection, nn.Sequential(nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(cout)) if changes else nn.Sequential())
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+        return F.relu(out + getattr(self, self.projection)(x))
 
 
 class SlimResNet18(nn.Module):
@@ -59,25 +60,6 @@ class SlimResNet18(nn.Module):
         return self.linear(out.view(out.size(0), -1))
 
 
-class DownsampleBlock(nn.Module):
-    """A residual block as in Avalanche's resnet32.py (FACIL's): the projection is `downsample`."""
-
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = conv3x3(cin, cout, stride)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = conv3x3(cout, cout)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + (self.downsample(x) if self.downsample is not None else x))
-
-
 class ResNet32(nn.Module):
     def __init__(self, num_classes=10, blocks=5):
         super().__init__()
@@ -85,7 +67,7 @@ class ResNet32(nn.Module):
         self.bn1 = nn.BatchNorm2d(16)
         stages, cin = [], 16
         for cout, stride in ((16, 1), (32, 2), (64, 2)):
-            stages.append(nn.Sequential(*[DownsampleBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1) for i in range(blocks)]))
+            stages.append(nn.Sequential(*[Block(cin if i == 0 else cout, cout, stride if i == 0 else 1, "downsample") for i in range(blocks)]))
             cin = cout
         self.layer1, self.layer2, self.layer3 = stages
         self.avgpool = nn.AvgPool2d(8, stride=1)

@@ -13,3 +13,4 @@ export * from './resnetBlock';
 export * from './slimResNet18';
 export * from './stateFile';
 export * from './resNet32';
+export * from './images';

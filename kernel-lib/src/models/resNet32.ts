@@ -11,6 +11,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { BatchNorm2d } from './batchNorm';
 import type { Conv2d } from './conv2d';
 import { Linear } from './linear';
+import { asImages } from './images';
 import { Layer, Module, copyState } from './module';
 import { BasicBlock, conv3x3, makeStage } from './resnetBlock';
 
@@ -67,12 +68,7 @@ export class ResNet32 extends Module {
   /** The 64 pooled features before `fc`. */
   getFeatures(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const s = this.imageSize;
-      const c = this.inChannels;
-      if (!(x instanceof tf.Tensor) || x.rank < 2 || x.size !== x.shape[0] * s * s * c) {
-        throw new Error(`ResNet32: x must be a tf.Tensor of ${s}x${s}x${c} values per sample ([batch, ${s * s * c}] or [batch, ${s}, ${s}, ${c}]); got ${x instanceof tf.Tensor ? `shape [${x.shape}]` : typeof x}`);
-      }
-      let h = tf.relu(this.bn1.apply(this.conv1.apply(tf.reshape(x, [x.shape[0], s, s, c]) as tf.Tensor4D), this.training)) as tf.Tensor4D;
+      let h = tf.relu(this.bn1.apply(this.conv1.apply(asImages(x, this.imageSize, this.inChannels, 'ResNet32')), this.training)) as tf.Tensor4D;
       for (const block of this.blocks) h = block.apply(h, this.training);
       return tf.reshape(tf.avgPool(h, 8, 1, 'valid'), [x.shape[0], 64]);
     });

@@ -9,6 +9,7 @@ import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { Conv2d } from './conv2d';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
+import { asImages } from './images';
 import { Layer, Module, copyState } from './module';
 
 /** Options of `SimpleCNN`. */
@@ -63,13 +64,8 @@ export class SimpleCNN extends Module {
   /** The 64 features after the global max pool. */
   getFeatures(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const s = this.imageSize;
-      const c = this.inChannels;
-      if (!(x instanceof tf.Tensor) || x.rank < 2 || x.size !== x.shape[0] * s * s * c) {
-        throw new Error(`SimpleCNN: x must be a tf.Tensor of ${s}x${s}x${c} values per sample ([batch, ${s * s * c}] or [batch, ${s}, ${s}, ${c}]); got ${x instanceof tf.Tensor ? `shape [${x.shape}]` : typeof x}`);
-      }
       const relu = (t: tf.Tensor4D) => tf.relu(t) as tf.Tensor4D;
-      let h = tf.reshape(x, [x.shape[0], s, s, c]) as tf.Tensor4D;
+      let h = asImages(x, this.imageSize, this.inChannels, 'SimpleCNN');
       const [c0, c1, c2, c3, c4] = this.convs;
       h = relu(c1.apply(relu(c0.apply(h))));
       h = this.dropout.apply(tf.maxPool(h, 2, 2, 'valid'), this.training) as tf.Tensor4D;

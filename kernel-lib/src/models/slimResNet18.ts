@@ -13,6 +13,7 @@ import { BatchNorm2d } from './batchNorm';
 import { MultiHeadClassifier } from './dynamicModules';
 import { Linear } from './linear';
 import type { TaskLabels } from './model';
+import { asImages } from './images';
 import { Layer, Module, copyState } from './module';
 import { BasicBlock, conv3x3, makeStage } from './resnetBlock';
 import type { Conv2d } from './conv2d';
@@ -61,12 +62,7 @@ class SlimResNetBody {
 
   /** The features `[B, featureSize]` of images `[B, size, size, channels]` (or their flat values). */
   apply(x: tf.Tensor, training: boolean): tf.Tensor2D {
-    const s = this.imageSize;
-    const c = this.inChannels;
-    if (!(x instanceof tf.Tensor) || x.rank < 2 || x.size !== x.shape[0] * s * s * c) {
-      throw new Error(`${this.where}: x must be a tf.Tensor of ${s}x${s}x${c} values per sample ([batch, ${s * s * c}] or [batch, ${s}, ${s}, ${c}]); got ${x instanceof tf.Tensor ? `shape [${x.shape}]` : typeof x}`);
-    }
-    let h = tf.relu(this.bn1.apply(this.conv1.apply(tf.reshape(x, [x.shape[0], s, s, c]) as tf.Tensor4D), training)) as tf.Tensor4D;
+    let h = tf.relu(this.bn1.apply(this.conv1.apply(asImages(x, this.imageSize, this.inChannels, this.where)), training)) as tf.Tensor4D;
     for (const block of this.blocks) h = block.apply(h, training);
     const pooled = tf.avgPool(h, 4, 4, 'valid');
     // Flattened in PyTorch's order (channels first) where more than one position is left.
