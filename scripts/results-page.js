@@ -83,7 +83,7 @@ function chartSpec(suite, rows) {
   const x = { field: 'method', type: 'nominal', sort: null, title: null, axis: { labelAngle: -40 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${suite.title}: ACC, mean ± sd over seeds`,
+    title: `${suite.title}: ACC, mean ± sd over seeds${values.some((v) => v.reference !== null) ? " (red: the baselines' ACC)" : ''}`,
     width: Math.max(320, 34 * values.length),
     height: 220,
     data: { values },
