@@ -101,3 +101,41 @@ test('through the launcher, tslab 1.0.21 numbers cells and sends error messages;
     fs.rmSync(changed, { recursive: true, force: true });
   }
 });
+
+test('the patched tslab binds every socket before it receives or sends (zeromq 6 answers EBUSY to a socket busy binding)', async () => {
+  // A copy of tslab, so that this process's module cache gets its own patched jupyter.js, and a
+  // stand-in for zeromq that records when binds finish and receives start.
+  const dir = tslabCopy(() => {});
+  try {
+    const events: string[] = [];
+    class FakeSocket {
+      constructor(readonly kind: string) {}
+      async bind(address: string) {
+        await new Promise((r) => setTimeout(r, 20));
+        events.push(`bound ${this.kind} ${address}`);
+      }
+      [Symbol.asyncIterator]() {
+        return { next: () => { events.push(`receive ${this.kind}`); return new Promise(() => {}); } };
+      }
+    }
+    const fake = { Publisher: class extends FakeSocket { constructor() { super('pub'); } }, Router: class extends FakeSocket { constructor() { super('router'); } }, Reply: class extends FakeSocket { constructor() { super('rep'); } } };
+    const zmqPath = require.resolve('zeromq', { paths: [dir] });
+    const saved = require.cache[zmqPath];
+    require.cache[zmqPath] = { exports: fake } as NodeJS.Module;
+    try {
+      const modules = patch.requirePatched(dir, 'tslab.patch');
+      const jupyter = modules.get(path.join(dir, 'dist', 'jupyter.js')) as { ZmqServer: new (handler: unknown, config: string) => { init(): Promise<void> } };
+      const config = path.join(tempDir('clnb-conn-'), 'kernel.json');
+      fs.writeFileSync(config, JSON.stringify({ transport: 'tcp', ip: '127.0.0.1', iopub_port: 1, shell_port: 2, control_port: 3, stdin_port: 4, hb_port: 5, key: 'k' }));
+      await new jupyter.ZmqServer({}, config).init();
+      const firstReceive = events.findIndex((e) => e.startsWith('receive'));
+      assert.equal(events.filter((e) => e.startsWith('bound')).length, 5, events.join('\n'));
+      assert.ok(firstReceive > events.map((e) => e.startsWith('bound')).lastIndexOf(true), `a socket received before every bind finished:\n${events.join('\n')}`);
+    } finally {
+      if (saved) require.cache[zmqPath] = saved;
+      else delete require.cache[zmqPath];
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
