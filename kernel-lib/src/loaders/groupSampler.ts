@@ -54,13 +54,16 @@ export class GroupSampler {
   }
 }
 
-/** Gathers the samples `indices` of each data set into one mini-batch (one upload per tensor). */
-export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indices: Int32Array }>): MiniBatch {
+/**
+ * Gathers the samples `indices` of each data set into one mini-batch (one upload per tensor);
+ * `random` drives the data sets' random transforms.
+ */
+export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indices: Int32Array }>, random?: Random): MiniBatch {
   const n = parts.reduce((a, p) => a + p.indices.length, 0);
   if (parts.length === 0 || n === 0) throw new Error('gatherGroups: no samples to gather');
-  const size = parts[0].dataset.sampleSize;
+  const size = parts[0].dataset.inputSize;
   for (const p of parts) {
-    if (p.dataset.sampleSize !== size) throw new Error(`data sets of one batch must have the same sample size (${p.dataset.sampleSize} vs ${size})`);
+    if (p.dataset.inputSize !== size) throw new Error(`data sets of one batch must give inputs of the same size (${p.dataset.inputSize} vs ${size} values)`);
   }
   const y = new Int32Array(n);
   const t = new Int32Array(n);
@@ -72,7 +75,7 @@ export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indi
     }
     row += indices.length;
   }
-  if (useResidentData()) {
+  if (useResidentData() && parts.every((p) => !p.dataset.transform)) {
     const x = tf.tidy(() => {
       const pieces = parts.map(({ dataset, indices }) => gatherResident(dataset, indices));
       return pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0);
@@ -82,7 +85,7 @@ export function gatherGroups(parts: Array<{ dataset: ClassificationDataset; indi
   const x = uploadScratch(n * size);
   row = 0;
   for (const { dataset, indices } of parts) {
-    dataset.gatherInputs(indices, 0, indices.length, x.subarray(row * size));
+    dataset.gatherInputs(indices, 0, indices.length, x.subarray(row * size), random);
     row += indices.length;
   }
   return makeMiniBatch(x, [n, size], y, t);

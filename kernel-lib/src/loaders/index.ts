@@ -3,3 +3,4 @@ export * from './dataLoader';
 export * from './groupSampler';
 export * from './balancedLoaders';
 export * from './residentData';
+export * from './prefetch';

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
 import { uploadScratch } from '../backend/uploadScratch';
 import { ClassificationDataset } from '../data/dataset';
+import { Random } from '../utils/random';
 import { gatherResident, useResidentData } from './residentData';
 
 /**
@@ -15,8 +16,11 @@ export type MiniBatch = [tf.Tensor, tf.Tensor, tf.Tensor] & {
   taskLabelsHost?: Int32Array;
 };
 
-/** Builds the mini-batch of samples `indices[start..end)` of `dataset`, straight from its typed arrays. */
-export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLike<number>, start: number, end: number): MiniBatch {
+/**
+ * Builds the mini-batch of samples `indices[start..end)` of `dataset`, straight from its typed
+ * arrays; `random` drives the data set's random transforms.
+ */
+export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLike<number>, start: number, end: number, random?: Random): MiniBatch {
   const n = end - start;
   const y = new Int32Array(n);
   const t = new Int32Array(n);
@@ -25,7 +29,7 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
     y[k] = dataset.targets[i];
     t[k] = dataset.taskLabels[i];
   }
-  if (useResidentData()) {
+  if (useResidentData() && !dataset.transform) {
     let rows: Int32Array;
     if (indices instanceof Int32Array) rows = indices.slice(start, end);
     else {
@@ -34,9 +38,9 @@ export function gatherMiniBatch(dataset: ClassificationDataset, indices: ArrayLi
     }
     return labelBatch(gatherResident(dataset, rows), y, t);
   }
-  const x = uploadScratch(n * dataset.sampleSize);
-  dataset.gatherInputs(indices, start, end, x);
-  return makeMiniBatch(x, [n, dataset.sampleSize], y, t);
+  const x = uploadScratch(n * dataset.inputSize);
+  dataset.gatherInputs(indices, start, end, x, random);
+  return makeMiniBatch(x, [n, dataset.inputSize], y, t);
 }
 
 /** A mini-batch from inputs already on the device and host labels. */

@@ -66,6 +66,8 @@ export class GSSGreedyBuffer extends ExemplarsBuffer {
       sampleIds: this.sampleIds.subarray(0, n),
       sampleShape: this.template.sampleShape,
       normalization: this.template.normalization,
+      transforms: this.template.transforms,
+      transformGroup: this.template.transformGroup,
     });
   }
 

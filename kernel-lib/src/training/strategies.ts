@@ -268,7 +268,7 @@ export class Cumulative extends BaseStrategy {
   }
 
   protected override trainDatasetAdaptation(): void {
-    const current = this.experience!.dataset;
+    const current = this.experience!.dataset.train();
     this.seenData = this.seenData ? ClassificationDataset.concat([this.seenData, current]) : current;
     this.adaptedDataset = this.seenData;
   }

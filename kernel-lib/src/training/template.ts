@@ -363,12 +363,12 @@ export class BaseStrategy {
 
   /** Sets `adaptedDataset` from the experience (override to add augmentation or replay data). */
   protected trainDatasetAdaptation(): void {
-    this.adaptedDataset = this.experience!.dataset;
+    this.adaptedDataset = this.experience!.dataset.train();
   }
 
   /** Sets `adaptedDataset` for evaluation. */
   protected evalDatasetAdaptation(): void {
-    this.adaptedDataset = this.experience!.dataset;
+    this.adaptedDataset = this.experience!.dataset.eval();
   }
 
   /**
