@@ -150,7 +150,10 @@ def pickles():
 
 def save_image(path, arr, fmt):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    Image.fromarray(arr).save(path, format=fmt)
+    # JPEGs without chroma subsampling: jpeg-js upsamples chroma without libjpeg's smoothing, so
+    # only 4:4:4 files decode to within rounding of PIL's pixels.
+    options = {"subsampling": 0, "quality": 95} if fmt == "JPEG" else {}
+    Image.fromarray(arr).save(path, format=fmt, **options)
 
 
 def tiny_imagenet(root, make_zip):
@@ -219,19 +222,18 @@ def omniglot(root, make_zip):
 
 
 def core50(root):
-    """A CORe50 of 2 sessions x 4 objects x 3 frames, 32x32 PNGs, with filelists for ni/nc/nicv2_79 run 0."""
+    """A CORe50 of 9 sessions x 10 objects x 1 frame, 32x32 PNGs, with the lists of ni, nc and nicv2_79, run 0."""
     img_root = os.path.join(root, "core50_32x32")
     rng = np.random.RandomState(11)
     paths = []
-    for s in (1, 2, 3):
+    for s in range(1, 10):
         for o in range(1, 11):
-            for f in range(2):
-                rel = "s%d/o%d/C_%02d_%02d_%03d.png" % (s, o, s, o, f)
-                save_image(os.path.join(img_root, rel), rng.randint(0, 256, size=(32, 32, 3), dtype=np.uint8), "PNG")
-                paths.append(rel)
+            rel = "s%d/o%d/C_%02d_%02d_%03d.png" % (s, o, s, o, 0)
+            save_image(os.path.join(img_root, rel), rng.randint(0, 256, size=(32, 32, 3), dtype=np.uint8), "PNG")
+            paths.append(rel)
     label_of = lambda p: int(p.split("/")[1][1:]) - 1
-    train = [p for p in paths if not p.startswith("s3/")]
-    test = [p for p in paths if p.startswith("s3/")]
+    train = [p for p in paths if not p.startswith("s9/")]
+    test = [p for p in paths if p.startswith("s9/")]
 
     def write_list(folder, name, items, lab=label_of):
         os.makedirs(folder, exist_ok=True)
@@ -240,22 +242,24 @@ def core50(root):
                 f.write("%s %d\n" % (p, lab(p)))
 
     ni = os.path.join(root, "batches_filelists", "NI_inc", "run0")
-    for b, s in enumerate((1, 2)):
-        write_list(ni, "train_batch_%02d_filelist.txt" % b, [p for p in train if p.startswith("s%d/" % s)])
+    for b in range(8):
+        write_list(ni, "train_batch_%02d_filelist.txt" % b, [p for p in train if p.startswith("s%d/" % (b + 1))])
     write_list(ni, "test_filelist.txt", test)
     nc = os.path.join(root, "batches_filelists", "NC_inc", "run0")
-    # nc relabels objects in order of appearance, as CORe50's own lists do
+    # nc renumbers the objects in order of appearance, as CORe50's own lists do: 2 objects first, then 1 each
     order = [3, 0, 7, 1, 9, 2, 4, 5, 6, 8]
     relabel = {o: i for i, o in enumerate(order)}
-    for b in range(2):
-        objs = order[b * 5:(b + 1) * 5]
+    groups = [order[:2]] + [[o] for o in order[2:]]
+    for b, objs in enumerate(groups):
         write_list(nc, "train_batch_%02d_filelist.txt" % b, [p for p in train if label_of(p) in objs], lambda p: relabel[label_of(p)])
     write_list(nc, "test_filelist.txt", test, lambda p: relabel[label_of(p)])
     nic = os.path.join(root, "NIC_v2_79", "run0")
     for b in range(79):
         write_list(nic, "train_batch_%02d_filelist.txt" % b, [train[b % len(train)]])
     write_list(nic, "test_filelist.txt", test)
-    names = {"nc": [{relabel[o]: "obj%d_%s " % (o, ["plug_adapter", "mobile_phone", "scissor", "light_bulb", "can", "glass", "ball", "marker", "cup", "remote_control"][o // 5 if o < 50 else 0]) for o in range(10)}]}
+    cats = ["plug_adapter", "mobile_phone", "scissor", "light_bulb", "can", "glass", "ball", "marker", "cup", "remote_control"]
+    # labels2names["nc"][run][relabelled object] = category name + the object's number in it
+    names = {"nc": [{relabel[o]: "%s%d" % (cats[o // 5], o % 5 + 1) for o in range(10)}]}
     for name, obj in (("paths.pkl", paths), ("LUP.pkl", {"ni": [[[0]]]}), ("labels.pkl", {"ni": [[[0]]]}), ("labels2names.pkl", names)):
         with open(os.path.join(root, name), "wb") as f:
             pickle.dump(obj, f, protocol=2)

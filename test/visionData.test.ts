@@ -9,7 +9,13 @@ import * as path from 'path';
 import {
   CIFAR10_SPEC,
   CIFAR_FILE_MD5,
+  CORe50,
   NdArray,
+  OMNIGLOT_SPEC,
+  SplitOmniglot,
+  SplitTinyImageNet,
+  TINY_IMAGENET_SPEC,
+  readTinyImageNet,
   SplitCIFAR10,
   SplitCIFAR100,
   SplitCIFAR110,
@@ -286,4 +292,112 @@ test('downloads: checked, resumed, restarted, renamed when whole; archives found
     Object.assign(CIFAR_FILE_MD5, saved);
     Object.assign(CIFAR10_SPEC.archives[0], savedArchive);
   }
+});
+
+test('Tiny ImageNet: wnids order, JPEGs decoded as RGB (grey ones too), the validation set as test set, from the folder or its zip', async () => {
+  await ready();
+  const root = tempDir('tiny-');
+  const written = make<{ train: Record<string, number[][]>; val: string[] }>('tinyimagenet', root, 'zip');
+  const raw = readTinyImageNet(root)!;
+  assert.deepEqual(raw.classNames, ['goldfish', 'European fire salamander', 'bullfrog']);
+  assert.deepEqual(Array.from(raw.train.labels), [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+  assert.deepEqual(raw.train.sampleShape, [64, 64, 3]);
+  // The test set class by class, as Avalanche lists it.
+  assert.deepEqual(Array.from(raw.test.labels), [0, 0, 1, 1, 2, 2]);
+  // jpeg-js and PIL's libjpeg decode the same (4:4:4) file to within a few levels (their IDCTs round differently).
+  const pil = written.train.n01443537[0];
+  const ours = Array.from(raw.train.images.subarray(0, 2 * 3)).concat(Array.from(raw.train.images.subarray(64 * 3, 64 * 3 + 6)));
+  assert.ok(ours.every((v, i) => Math.abs(v - pil[i]) <= 3), `decoded ${ours} vs PIL ${pil}`);
+  // A grey JPEG is read as three equal channels.
+  const g = raw.test.images.subarray(0, 3);
+  assert.ok(g[0] === g[1] && g[1] === g[2]);
+  const b = await SplitTinyImageNet(3, { datasetRoot: root });
+  assert.equal(b.nExperiences, 3);
+  assert.deepEqual(b.classesOrder, (await SplitTinyImageNet(3, { datasetRoot: root })).classesOrder, 'seed 0 by default, as Avalanche');
+  assert.deepEqual((b.trainStream[0].dataset.transforms.train!.spec as { transforms: Array<{ kind: string }> }).transforms.map((t) => t.kind), ['RandomHorizontalFlip', 'ToTensor', 'Normalize']);
+  await assert.rejects(SplitTinyImageNet(2, { datasetRoot: root }), /allowed values: 1, 3/);
+
+  // Only the zip in the folder: checked and extracted, offline.
+  const zipOnly = tempDir('tinyzip-');
+  fs.copyFileSync(path.join(root, 'tiny-imagenet-200.zip'), path.join(zipOnly, 'tiny-imagenet-200.zip'));
+  const saved = TINY_IMAGENET_SPEC.archives[0].md5;
+  try {
+    await withEnv({ AVALANCHE_TS_OFFLINE: '1' }, async () => {
+      await assert.rejects(SplitTinyImageNet(3, { datasetRoot: zipOnly }), /'.*tiny-imagenet-200.zip' is not the published archive \(MD5 [0-9a-f]{32}, expected 90528d7ca1a48142e341f4ef8d21d0de\)/);
+      TINY_IMAGENET_SPEC.archives[0].md5 = md5(path.join(zipOnly, 'tiny-imagenet-200.zip'));
+      const z = await SplitTinyImageNet(3, { datasetRoot: zipOnly });
+      assert.equal(z.trainStream.reduce((a, e) => a + e.dataset.length, 0), 9);
+    });
+  } finally {
+    TINY_IMAGENET_SPEC.archives[0].md5 = saved;
+  }
+});
+
+test('SplitOmniglot: the background characters in torchvision\'s order, each one\'s last drawings held out for testing', async () => {
+  await ready();
+  const root = tempDir('omniglot-');
+  make('omniglot', root, 'zip');
+  const b = await SplitOmniglot(3, { datasetRoot: root, seed: 1 });
+  assert.equal(b.nClasses, 3);
+  assert.deepEqual(b.classNames, ['Alphabet_of_the_Magi/character01', 'Alphabet_of_the_Magi/character02', 'Latin/character01']);
+  const train = b.trainStream.reduce((a, e) => a + e.dataset.length, 0);
+  const testN = b.testStream.reduce((a, e) => a + e.dataset.length, 0);
+  assert.equal(train, 45);
+  assert.equal(testN, 15);
+  // Test samples are the drawings 16-20 of the same characters as the training ones.
+  for (let e = 0; e < 3; e++) assert.deepEqual(b.testStream[e].classesInThisExperience, b.trainStream[e].classesInThisExperience);
+  const ds = b.trainStream[0].dataset;
+  assert.deepEqual(ds.sampleShape, [105, 105]);
+  assert.ok(ds.images.every((v) => v === 0 || v === 255), '1-bit drawings read as 0 / 255');
+  const spec = (ds.transforms.eval!.spec as { transforms: Array<{ mean?: number[] }> }).transforms[1];
+  assert.deepEqual(spec.mean, [0.9221]);
+  await assert.rejects(SplitOmniglot(3, { datasetRoot: root, testDrawingsPerClass: 20 }), /has 20 drawings; testDrawingsPerClass \(20\) must leave some/);
+
+  // From the two zips only (as torchvision downloads them), offline.
+  const zips = tempDir('omnizip-');
+  for (const z of ['images_background.zip', 'images_evaluation.zip']) fs.copyFileSync(path.join(root, 'omniglot-py', z), path.join(zips, z));
+  const saved = OMNIGLOT_SPEC.archives.map((a) => a.md5);
+  try {
+    OMNIGLOT_SPEC.archives.forEach((a) => (a.md5 = md5(path.join(zips, a.name))));
+    await withEnv({ AVALANCHE_TS_OFFLINE: '1' }, async () => {
+      const z = await SplitOmniglot(3, { datasetRoot: zips, seed: 1 });
+      assert.deepEqual(z.classesOrder, b.classesOrder);
+      assert.deepEqual(z.trainStream[0].dataset.images, ds.images);
+    });
+  } finally {
+    OMNIGLOT_SPEC.archives.forEach((a, i) => (a.md5 = saved[i]));
+  }
+});
+
+test('CORe50: scenarios from the file lists, one complete test experience, object or category labels', async () => {
+  await ready();
+  const root = tempDir('core50-');
+  const written = make<{ train: string[]; test: string[]; order: number[]; first: number[] }>('core50', root);
+  const ni = await CORe50({ scenario: 'ni', mini: true, datasetRoot: root });
+  assert.equal(ni.nExperiences, 8);
+  assert.equal(ni.testStream.length, 1);
+  assert.equal(ni.nClasses, 50);
+  assert.equal(ni.testStream[0].dataset.length, written.test.length);
+  assert.deepEqual(ni.trainStream[0].dataset.sampleShape, [32, 32, 3]);
+  assert.deepEqual(Array.from(ni.trainStream[0].dataset.images.subarray(0, 6)), written.first);
+  assert.equal(ni.trainStream[0].dataset.transformGroup, 'train');
+  assert.equal(ni.testStream[0].dataset.transformGroup, 'eval');
+  assert.deepEqual(ni.testStream[0].classesInThisExperience, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const niCat = await CORe50({ scenario: 'ni', mini: true, objectLvl: false, datasetRoot: root });
+  assert.equal(niCat.nClasses, 10);
+  assert.deepEqual(niCat.testStream[0].classesInThisExperience, [0, 1]);
+  // nc: object labels renumbered per run; categories through labels2names.pkl.
+  const nc = await CORe50({ scenario: 'nc', mini: true, datasetRoot: root });
+  assert.deepEqual(nc.classesInExp[0], [0, 1]);
+  const ncCat = await CORe50({ scenario: 'nc', mini: true, objectLvl: false, datasetRoot: root });
+  const objectOf = (relabelled: number) => written.order[relabelled];
+  assert.deepEqual(ncCat.classesInExp[0], [...new Set([0, 1].map((r) => Math.floor(objectOf(r) / 5)))].sort());
+  assert.deepEqual(nc.classesInExp.map((c) => c.length), [2, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const nic = await CORe50({ scenario: 'nicv2_79', mini: true, datasetRoot: root });
+  assert.equal(nic.nExperiences, 79);
+  await assert.rejects(CORe50({ scenario: 'nicv2_79', run: 10, mini: true, datasetRoot: root }), /run must be one of the 10 predefined runs, 0..9; got 10/);
+  await assert.rejects(CORe50({ scenario: 'xx' as 'ni', datasetRoot: root }), /scenario must be one of 'ni', 'nc', 'nic', 'nicv2_79', 'nicv2_196', 'nicv2_391'; got 'xx'/);
+  await withEnv({ AVALANCHE_TS_OFFLINE: '1' }, async () => {
+    await assert.rejects(CORe50({ scenario: 'nic', mini: true, datasetRoot: root }), /CORe50: not found in '.*' and downloads are off \(AVALANCHE_TS_OFFLINE=1\); put core50_32x32\/ and batches_filelists\/NIC_inc\/run0\/ .* or the archives core50_32x32.zip \(http:\/\/vps.continualai.org\/data\/core50_32x32.zip\), batches_filelists.zip/);
+  });
 });

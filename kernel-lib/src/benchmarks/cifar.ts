@@ -93,10 +93,15 @@ export function archiveOptions(options: SplitVisionOptions): ArchiveLoadOptions 
 }
 
 /** A split benchmark of a loaded data set with Avalanche's defaults for the options not given. */
-export function splitOf(raw: RawDataset, options: SplitVisionOptions, extra: { perExpClasses?: Record<number, number> | null; train: Transform; eval: Transform }): NCBenchmark {
+export function splitOf(
+  raw: RawDataset | { train: ClassificationDataset; test: ClassificationDataset; classNames: string[]; source: string },
+  options: SplitVisionOptions,
+  extra: { perExpClasses?: Record<number, number> | null; train: Transform; eval: Transform },
+): NCBenchmark {
+  const asDataset = (d: ClassificationDataset | RawDataset['train']) => (d instanceof ClassificationDataset ? d : rawToDataset(d));
   return new NCBenchmark(
-    rawToDataset(raw.train),
-    rawToDataset(raw.test),
+    asDataset(raw.train),
+    asDataset(raw.test),
     {
       nExperiences: options.nExperiences ?? 5,
       taskLabels: options.returnTaskId ?? false,

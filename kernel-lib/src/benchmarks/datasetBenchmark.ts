@@ -12,6 +12,13 @@ export interface DatasetBenchmarkOptions {
   taskLabels?: boolean;
   classNames?: string[];
   dataSource?: string;
+  /**
+   * One test data set for every experience (Avalanche's `complete_test_set_only`): the test stream
+   * then has one experience holding all classes.
+   */
+  completeTestSetOnly?: boolean;
+  /** Number of classes, when the data hold fewer than the benchmark has (CORe50: 50 objects). */
+  nClasses?: number;
 }
 
 /** A benchmark with one train and one test data set per experience. */
@@ -25,30 +32,34 @@ export class DatasetBenchmark implements Benchmark {
 
   constructor(train: ClassificationDataset[], test: ClassificationDataset[], options: DatasetBenchmarkOptions = {}) {
     if (!Array.isArray(train) || train.length === 0) throw new Error('DatasetBenchmark: train must be a non-empty list of data sets');
-    if (!Array.isArray(test) || test.length !== train.length) {
-      throw new Error(`DatasetBenchmark: test must hold one data set per train data set (${train.length}), got ${Array.isArray(test) ? test.length : typeof test}`);
+    const expected = options.completeTestSetOnly ? 1 : train.length;
+    if (!Array.isArray(test) || test.length !== expected) {
+      throw new Error(
+        `DatasetBenchmark: test must hold ${options.completeTestSetOnly ? 'one data set (completeTestSetOnly)' : `one data set per train data set (${train.length})`}, got ${Array.isArray(test) ? test.length : typeof test}`,
+      );
     }
     const taskLabels = options.taskLabels ?? true;
     this.classesInExp = train.map((d) => [...new Set(d.targets)].sort((a, b) => a - b));
     const all = new Set(this.classesInExp.flat());
-    this.nClasses = all.size;
+    this.nClasses = options.nClasses ?? all.size;
     this.classNames = options.classNames ?? [...all].sort((a, b) => a - b).map(String);
     this.dataSource = options.dataSource ?? 'unknown';
-    this.trainStream = this.makeStream('train', train, taskLabels);
-    this.testStream = this.makeStream('test', test, taskLabels);
+    this.trainStream = this.makeStream('train', train, taskLabels, this.classesInExp);
+    const testClasses = options.completeTestSetOnly ? [[...new Set(test[0].targets)].sort((a, b) => a - b)] : this.classesInExp;
+    this.testStream = this.makeStream('test', test, taskLabels, testClasses);
   }
 
   get nExperiences(): number {
     return this.trainStream.length;
   }
 
-  private makeStream(name: string, datasets: ClassificationDataset[], taskLabels: boolean): ExperienceStream {
+  private makeStream(name: string, datasets: ClassificationDataset[], taskLabels: boolean, classesInExp: number[][]): ExperienceStream {
     const stream = newStream(name);
     datasets.forEach((data, e) => {
       if (!(data instanceof ClassificationDataset)) throw new Error(`DatasetBenchmark: ${name}[${e}] must be a ClassificationDataset`);
       const task = taskLabels ? e : 0;
       const dataset = data.withLabels({ taskLabels: new Int32Array(data.length).fill(task), experienceIds: new Int32Array(data.length).fill(e) });
-      pushExperience(stream, this, this.classesInExp, e, dataset, task);
+      pushExperience(stream, this, classesInExp, e, dataset, task);
     });
     return stream;
   }

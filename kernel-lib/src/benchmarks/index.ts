@@ -3,3 +3,4 @@ export * from './classic';
 export * from './datasetBenchmark';
 export * from './transformed';
 export * from './cifar';
+export * from './vision';

@@ -8,3 +8,7 @@ export * from './pickle';
 export * from './archives';
 export * from './archiveDataset';
 export * from './cifar';
+export * from './imageFiles';
+export * from './tinyImageNet';
+export * from './omniglot';
+export * from './core50';
