@@ -257,13 +257,20 @@ test('batch norm buffers are state, not parameters: copied by clone and the stat
   mt.dispose();
 });
 
-test('every strategy trains SlimResNet18 (batch norm, residual blocks): two experiences, no tensor left behind, the penalties on parameters only, the buffers moving as training does', { timeout: 600_000 }, async () => {
+test('every strategy trains SlimResNet18 (batch norm, residual blocks) on augmented data: two experiences, no tensor left behind, the penalties on parameters only, the buffers moving as training does', { timeout: 600_000 }, async () => {
   await ready();
   const lib = await import('avalanche-ts');
   const full = await lib.SplitMNIST({ nExperiences: 5, seed: 1, source: 'bundled' });
+  // Avalanche's CIFAR-style augmentation (crop with padding, flip) on the training data, so that
+  // every strategy's loaders, buffers and memory batches go through transforms and the worker.
+  const transforms = {
+    train: new lib.Compose([new lib.RandomCrop(28, { padding: 4 }), new lib.RandomHorizontalFlip(), new lib.ToTensor(), new lib.Normalize(0.1307, 0.3081)]),
+    eval: new lib.Compose([new lib.ToTensor(), new lib.Normalize(0.1307, 0.3081)]),
+  };
   // 64 training samples per experience: a few steps each, enough to run every hook.
-  const stream = full.trainStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 64 }, (_, i) => i)) }));
-  const test = full.testStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 32 }, (_, i) => i)) }));
+  const stream = full.trainStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 64 }, (_, i) => i)).withTransforms(transforms).train() }));
+  const test = full.testStream.slice(0, 2).map((e) => ({ ...e, dataset: e.dataset.subset(Int32Array.from({ length: 32 }, (_, i) => i)).withTransforms(transforms).eval() }));
+  const sentBefore = lib.batchesSentToWorker();
   const sgd = () => new lib.SGD({ lr: 0.01 });
   const ce = () => new lib.CrossEntropyLoss();
   const common = { trainMbSize: 32, trainEpochs: 1, evalMbSize: 32, seed: 1, evaluator: new lib.EvaluationPlugin(lib.accuracyMetrics({ stream: true })) };
@@ -310,6 +317,7 @@ test('every strategy trains SlimResNet18 (batch norm, residual blocks): two expe
     assert.ok(tf.memory().numTensors <= before + 2, `${name}: ${tf.memory().numTensors - before} tensors left behind`);
     model.dispose();
   }
+  assert.ok(lib.batchesSentToWorker() - sentBefore >= 16 * 2 * 2, 'training batches were augmented in the worker');
 });
 
 test('weights move both ways through a file: a PyTorch .pt converted to safetensors loads into SlimResNet18 and gives PyTorch\'s logits; ours saved and converted to .pt loads strictly into PyTorch and gives ours', { timeout: 300_000 }, async () => {

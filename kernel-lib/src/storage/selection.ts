@@ -65,7 +65,7 @@ export abstract class FeatureBasedExemplarsSelectionStrategy implements Exemplar
     let dim = 0;
     const readBatch = (start: number): MaybePromise<void> => {
       const end = Math.min(start + batchSize, data.length);
-      const batch = gatherMiniBatch(data, order, start, end);
+      const batch = gatherMiniBatch(data.eval(), order, start, end);
       const f = tf.tidy(() => tf.reshape(this.model.getFeatures!(batch[0]), [end - start, -1]));
       disposeMiniBatch(batch);
       dim = f.shape[1] as number;

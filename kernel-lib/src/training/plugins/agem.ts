@@ -72,7 +72,7 @@ export class AGEMPlugin extends StrategyPlugin {
     if (!this.all) return;
     const order = this.random.permutation(this.all.length);
     if (this.reference) tf.dispose(this.reference);
-    this.reference = criterionGradients(strategy, this.all, order, 0, Math.min(this.sampleSize, this.all.length));
+    this.reference = criterionGradients(strategy, this.all, order, 0, Math.min(this.sampleSize, this.all.length), this.random);
   }
 
   override afterBackward(strategy: BaseStrategy): void {

@@ -81,7 +81,7 @@ export class DERPlugin extends StrategyPlugin {
     }
     const rows = this.order.slice(this.cursor, this.cursor + memory.batch);
     this.cursor += memory.batch;
-    const mem = gatherMiniBatch(memory.data, rows, 0, rows.length);
+    const mem = gatherMiniBatch(memory.data, rows, 0, rows.length, this.random);
     const current = strategy.mbatch!;
     // The memory rows first, as Avalanche: [memory; current].
     const joined = [tf.concat([mem[0], current[0]]), tf.concat([mem[1], current[1]]), tf.concat([mem[2], current[2]])] as MiniBatch;

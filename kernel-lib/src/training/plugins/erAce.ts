@@ -79,7 +79,7 @@ export class ERACEPlugin extends StrategyPlugin {
     }
     const start = this.cursor;
     this.cursor += this.batchSizeMem;
-    const batch = gatherMiniBatch(memory, this.order, start, start + this.batchSizeMem);
+    const batch = gatherMiniBatch(memory, this.order, start, start + this.batchSizeMem, this.random);
     // Freed with the iteration's other tensors.
     const [x, y] = [strategy.iterationTensor('erace.x', () => batch[0]), strategy.iterationTensor('erace.y', () => batch[1])];
     tf.dispose(batch[2]);

@@ -77,7 +77,7 @@ export class GEMPlugin extends StrategyPlugin {
 
   override beforeTrainingIteration(strategy: BaseStrategy): void {
     this.release();
-    this.rows = this.memories.map((m) => criterionGradients(strategy, m, Int32Array.from({ length: m.length }, (_, i) => i), 0, m.length));
+    this.rows = this.memories.map((m) => criterionGradients(strategy, m, Int32Array.from({ length: m.length }, (_, i) => i), 0, m.length, this.random));
   }
 
   override async afterBackward(strategy: BaseStrategy): Promise<void> {

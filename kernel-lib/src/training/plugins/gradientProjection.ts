@@ -14,9 +14,12 @@ export function sampleMemory(data: ClassificationDataset, patterns: number, rand
   return data.subset(order.slice(0, Math.min(patterns, data.length)));
 }
 
-/** The criterion's gradient on rows `[start, end)` of `order` in `data`, by variable name (the caller owns it). */
-export function criterionGradients(strategy: BaseStrategy, data: ClassificationDataset, order: ArrayLike<number>, start: number, end: number): tf.NamedTensorMap {
-  const batch = gatherMiniBatch(data, order, start, end);
+/**
+ * The criterion's gradient on rows `[start, end)` of `order` in `data`, by variable name (the
+ * caller owns it); `random` drives the data's random transforms.
+ */
+export function criterionGradients(strategy: BaseStrategy, data: ClassificationDataset, order: ArrayLike<number>, start: number, end: number, random?: Random): tf.NamedTensorMap {
+  const batch = gatherMiniBatch(data, order, start, end, random);
   try {
     const criterion = strategy.criterionFn;
     const { value, grads } = tf.variableGrads(() => {

@@ -67,7 +67,7 @@ class GSSReplayLoader implements MiniBatchSource {
         if (memCursor === memOrder.length) (memOrder = this.random.permutation(this.memory!.length)), (memCursor = 0);
         rows[current.length + k] = n + memOrder[memCursor++];
       }
-      const batch = gatherMiniBatch(this.combined, rows, 0, rows.length) as GSSBatch;
+      const batch = gatherMiniBatch(this.combined, rows, 0, rows.length, this.random) as GSSBatch;
       batch.currentIndices = current;
       yield batch;
     }
@@ -132,7 +132,7 @@ export class GSSGreedyPlugin extends StrategyPlugin {
 
   /** The criterion's gradient on rows `[start, end)` of `order` in `data`, as one flat vector. */
   private flatGradient(strategy: BaseStrategy, data: ClassificationDataset, order: Int32Array, start: number, end: number): tf.Tensor1D {
-    const grads = criterionGradients(strategy, data, order, start, end);
+    const grads = criterionGradients(strategy, data, order, start, end, this.random);
     try {
       return tf.tidy(() => tf.concat(strategy.model.trainableVariables.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1])))) as tf.Tensor1D;
     } finally {
