@@ -1,8 +1,10 @@
 /*
  * avalanche-ts's optional native matrix product: row-major C = op(A) op(B) (+ bias, ReLU) through the
  * cblas_sgemm of a BLAS found at run time (OpenBLAS on Linux, Accelerate on macOS), on Float32Arrays
- * that view the wasm backend's heap. Built at install when a C compiler is present
- * (scripts/build-native.js); without it the wasm backend's own kernels run.
+ * that view the wasm backend's heap; and 2-D convolutions (NHWC) with both gradients as im2col /
+ * col2im plus that sgemm, the way PyTorch's CPU convolution without oneDNN works. Built at install
+ * when a C compiler is present (scripts/build-native.js); without it the wasm backend's own kernels
+ * run.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -95,6 +97,132 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+/* The shape of a convolution: input [B, H, W, C], filter [K, K, C, O], output [B, OH, OW, O]. */
+typedef struct { int B, H, W, C, K, S, P, OH, OW, O; } conv_dims;
+
+/* A scratch buffer for im2col, grown as needed and kept (one convolution runs at a time). */
+static float *scratch = NULL;
+static size_t scratch_size = 0;
+
+static float *get_scratch(size_t n) {
+  if (n > scratch_size) {
+    free(scratch);
+    scratch = (float *)malloc(n * sizeof(float));
+    scratch_size = scratch ? n : 0;
+  }
+  return scratch;
+}
+
+/* Samples per chunk: im2col of a chunk stays within about 8 MB, so it stays in cache while sgemm reads it. */
+static int chunk_samples(const conv_dims *d) {
+  size_t per = (size_t)d->OH * d->OW * d->K * d->K * d->C;
+  int n = (int)((2u << 20) / (per ? per : 1));
+  if (n < 1) n = 1;
+  return n > d->B ? d->B : n;
+}
+
+static int is_pointwise(const conv_dims *d) { return d->K == 1 && d->S == 1 && d->P == 0; }
+
+/* col[(b, oh, ow), (kh, kw, c)] for samples b0 .. b0 + nb - 1; zero where the window leaves the input. */
+static void im2col(const conv_dims *d, const float *x, int b0, int nb, float *col) {
+  const int K = d->K, C = d->C, KKC = K * K * C;
+  for (int b = 0; b < nb; b++) {
+    const float *xb = x + (size_t)(b0 + b) * d->H * d->W * C;
+    for (int oh = 0; oh < d->OH; oh++) {
+      for (int ow = 0; ow < d->OW; ow++) {
+        float *row = col + ((size_t)(b * d->OH + oh) * d->OW + ow) * KKC;
+        for (int kh = 0; kh < K; kh++) {
+          const int ih = oh * d->S - d->P + kh;
+          for (int kw = 0; kw < K; kw++) {
+            const int iw = ow * d->S - d->P + kw;
+            float *dst = row + (kh * K + kw) * C;
+            if (ih < 0 || ih >= d->H || iw < 0 || iw >= d->W) memset(dst, 0, C * sizeof(float));
+            else memcpy(dst, xb + ((size_t)ih * d->W + iw) * C, C * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dx[b0 ..] += the columns put back where im2col took them from. */
+static void col2im_add(const conv_dims *d, const float *col, int b0, int nb, float *dx) {
+  const int K = d->K, C = d->C, KKC = K * K * C;
+  for (int b = 0; b < nb; b++) {
+    float *xb = dx + (size_t)(b0 + b) * d->H * d->W * C;
+    for (int oh = 0; oh < d->OH; oh++) {
+      for (int ow = 0; ow < d->OW; ow++) {
+        const float *row = col + ((size_t)(b * d->OH + oh) * d->OW + ow) * KKC;
+        for (int kh = 0; kh < K; kh++) {
+          const int ih = oh * d->S - d->P + kh;
+          if (ih < 0 || ih >= d->H) continue;
+          for (int kw = 0; kw < K; kw++) {
+            const int iw = ow * d->S - d->P + kw;
+            if (iw < 0 || iw >= d->W) continue;
+            float *dst = xb + ((size_t)ih * d->W + iw) * C;
+            const float *src = row + (kh * K + kw) * C;
+            for (int c = 0; c < C; c++) dst[c] += src[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/* conv2d(mode, a, b, out, dims): mode 0: out = conv(x = a, w = b); 1: out = dW from (x = a, dy = b);
+   2: out = dx from (dy = a, w = b). dims: Int32Array [B, H, W, C, K, S, P, OH, OW, O]. */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc != 5) return throw_error(env, "conv2d: expected 5 arguments");
+  if (!cblas_sgemm_ptr) return throw_error(env, "conv2d: no BLAS loaded");
+  int32_t mode;
+  napi_get_value_int32(env, args[0], &mode);
+  size_t la, lb, lo, ld;
+  float *a = float_array(env, args[1], &la), *bm = float_array(env, args[2], &lb), *out = float_array(env, args[3], &lo);
+  napi_typedarray_type type;
+  void *raw = NULL;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, args[4], &type, &ld, &raw, &buffer, &offset) != napi_ok || type != napi_int32_array || ld != 10) {
+    return throw_error(env, "conv2d: dims must be an Int32Array of 10");
+  }
+  if (!a || !bm || !out) return throw_error(env, "conv2d: the tensors must be Float32Arrays");
+  const int32_t *v = (const int32_t *)raw;
+  conv_dims d = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9] };
+  const size_t xs = (size_t)d.B * d.H * d.W * d.C, ws = (size_t)d.K * d.K * d.C * d.O, ys = (size_t)d.B * d.OH * d.OW * d.O;
+  const int KKC = d.K * d.K * d.C;
+  const size_t need_a = mode == 2 ? ys : xs, need_b = mode == 1 ? ys : ws, need_o = mode == 0 ? ys : mode == 1 ? ws : xs;
+  if (mode < 0 || mode > 2 || la < need_a || lb < need_b || lo < need_o) return throw_error(env, "conv2d: array lengths do not match the dims");
+  const int chunk = chunk_samples(&d);
+  const int rows_per = d.OH * d.OW;
+  float *col = is_pointwise(&d) ? NULL : get_scratch((size_t)chunk * rows_per * KKC);
+  if (!is_pointwise(&d) && !col) return throw_error(env, "conv2d: out of memory for im2col");
+  if (mode == 2) memset(out, 0, xs * sizeof(float));
+  for (int b0 = 0; b0 < d.B; b0 += chunk) {
+    const int nb = b0 + chunk > d.B ? d.B - b0 : chunk;
+    const int M = nb * rows_per;
+    if (mode == 0) {
+      const float *cols = col ? (im2col(&d, a, b0, nb, col), col) : a + (size_t)b0 * rows_per * KKC;
+      cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, NO_TRANS, M, d.O, KKC, 1.0f, cols, KKC, bm, d.O, 0.0f, out + (size_t)b0 * rows_per * d.O, d.O);
+    } else if (mode == 1) {
+      const float *cols = col ? (im2col(&d, a, b0, nb, col), col) : a + (size_t)b0 * rows_per * KKC;
+      cblas_sgemm_ptr(ROW_MAJOR, TRANS, NO_TRANS, KKC, d.O, M, 1.0f, cols, KKC, bm + (size_t)b0 * rows_per * d.O, d.O, b0 == 0 ? 0.0f : 1.0f, out, d.O);
+    } else {
+      const float *dy = a + (size_t)b0 * rows_per * d.O;
+      if (!col) {
+        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d.O, 1.0f, dy, d.O, bm, d.O, 0.0f, out + (size_t)b0 * rows_per * KKC, KKC);
+      } else {
+        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d.O, 1.0f, dy, d.O, bm, d.O, 0.0f, col, KKC);
+        col2im_add(&d, col, b0, nb, out);
+      }
+    }
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
@@ -122,10 +250,11 @@ static napi_value init(napi_env env, napi_value exports) {
   }
   napi_property_descriptor props[] = {
     { "sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL },
+    { "conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL },
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL },
     { "describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL },
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 interface BlasAddon {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, relu: boolean): void;
+  conv2d(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   describe(): { library: string; threads: number };
 }
@@ -122,6 +123,51 @@ export function enableNativeBlas(threads: number): { library: string; threads: n
       },
     });
   }
+  registerNativeConv(addon);
   active = addon.describe();
   return active;
+}
+
+/** The kernel name of the native convolution (forward, filter gradient, input gradient). */
+export const NATIVE_CONV_KERNEL = 'AvalancheNativeConv2D';
+
+/** What the native convolution computes: the output, the filter's gradient, the input's gradient. */
+export const enum ConvMode {
+  Forward = 0,
+  FilterGrad = 1,
+  InputGrad = 2,
+}
+
+function registerNativeConv(addon: BlasAddon): void {
+  if (typeof addon.conv2d !== 'function') return; // an addon built before convolutions were added
+  tf.registerKernel({
+    kernelName: NATIVE_CONV_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { mode, dims } = args.attrs as unknown as { mode: ConvMode; dims: number[] };
+      const [B, H, W, C, K, , , OH, OW, O] = dims;
+      const shape = mode === ConvMode.Forward ? [B, OH, OW, O] : mode === ConvMode.FilterGrad ? [K, K, C, O] : [B, H, W, C];
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput(shape, 'float32');
+      addon.conv2d(mode, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), Int32Array.from(dims));
+      return out;
+    },
+  });
+  convActive = true;
+}
+
+let convActive = false;
+
+/** True when convolutions run through the native im2col + BLAS kernel (the native BLAS path is on). */
+export function nativeConvActive(): boolean {
+  return convActive && tf.getBackend() === 'wasm';
+}
+
+/**
+ * One native convolution step: `mode` Forward (a = x, b = w), FilterGrad (a = x, b = dy) or
+ * InputGrad (a = dy, b = w); `dims` = [B, H, W, C, K, stride, padding, OH, OW, O].
+ */
+export function nativeConv(mode: ConvMode, a: tf.Tensor, b: tf.Tensor, dims: number[]): tf.Tensor4D {
+  return tf.engine().runKernel(NATIVE_CONV_KERNEL, { a, b }, { mode, dims } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -100,12 +100,15 @@ abstract class BatchNorm implements Layer {
     }
     const v = this.variables();
     if (!training) {
-      return tf.tidy(() => tf.add(tf.mul(tf.sub(x, v.runningMean), tf.mul(tf.rsqrt(tf.add(v.runningVar, this.eps)), v.weight)), v.bias));
+      // y = x * scale + shift with per-feature scale = weight / sqrt(var + eps), shift = bias - mean * scale.
+      return tf.tidy(() => {
+        const scale = tf.mul(tf.rsqrt(tf.add(v.runningVar, this.eps)), v.weight);
+        return tf.add(tf.mul(x, scale), tf.sub(v.bias, tf.mul(v.runningMean, scale)));
+      });
     }
-    const axes = Array.from({ length: this.rank - 1 }, (_, i) => i);
-    const { mean, variance } = tf.moments(x, axes);
     const count = x.size / this.numFeatures;
     if (count < 2) throw new Error(`${this.name}: expected more than 1 value per feature when training, got input shape [${x.shape}]`);
+    const { y, mean, variance } = this.normalizeBatch(x, v.weight, v.bias, count);
     // The running estimates (PyTorch: the unbiased variance); an assignment records no gradient.
     tf.tidy(() => {
       const m = this.momentum;
@@ -113,7 +116,40 @@ abstract class BatchNorm implements Layer {
       v.runningVar.assign(tf.add(tf.mul(v.runningVar, 1 - m), tf.mul(variance, (m * count) / (count - 1))));
       v.numBatchesTracked.assign(tf.add(v.numBatchesTracked, tf.scalar(1, 'int32')));
     });
-    return tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, this.eps)), v.weight)), v.bias);
+    tf.dispose([mean, variance]);
+    return y;
+  }
+
+  /**
+   * `(x - mean) / sqrt(var + eps) * weight + bias` with the batch's statistics, and its gradient in
+   * closed form (dx = weight / std * (dy - mean(dy) - x̂ mean(dy x̂))): five passes over the
+   * activations instead of the dozen autodiff takes through the mean and variance.
+   */
+  private normalizeBatch(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, count: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+    const axes = Array.from({ length: this.rank - 1 }, (_, i) => i);
+    let stats: { mean: tf.Tensor; variance: tf.Tensor } | null = null;
+    const op = tf.customGrad(((input: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+      const { mean, variance } = tf.moments(input, axes);
+      // customGrad runs this in a scope of its own: the statistics are kept for the running estimates.
+      stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
+      const invStd = tf.rsqrt(tf.add(variance, this.eps));
+      const xHat = tf.mul(tf.sub(input, mean), invStd);
+      save([xHat, invStd, gamma]);
+      return {
+        value: tf.add(tf.mul(xHat, gamma), beta),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xh, inv, g] = saved;
+          const dBeta = tf.sum(dy, axes);
+          const dGamma = tf.sum(tf.mul(dy, xh), axes);
+          const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xh, tf.div(dGamma, count)));
+          return [tf.mul(centred, tf.mul(g, inv)), dGamma, dBeta];
+        },
+      };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    }) as any) as unknown as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+    const y = op(x, weight, bias);
+    const { mean, variance } = stats!;
+    return { y, mean, variance };
   }
 
   dispose(): void {

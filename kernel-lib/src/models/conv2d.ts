@@ -5,6 +5,7 @@
  * lacks, and the input with `conv2dTranspose`, ~10x slower there.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ConvMode, nativeConv, nativeConvActive } from '../backend/nativeBlas';
 import { Random } from '../utils/random';
 import { LazyParameters, WeightInit } from './lazyParameters';
 import { checkInteger } from '../utils/validate';
@@ -40,10 +41,32 @@ function dilate(dy: tf.Tensor4D, stride: number): tf.Tensor4D {
   return tf.slice(tf.reshape(spread, [b, h * stride, w * stride, c]), [0, 0, 0, 0], [b, (h - 1) * stride + 1, (w - 1) * stride + 1, c]) as tf.Tensor4D;
 }
 
-/** `conv2d(x, w, stride, padding)` with both gradients written as stride-1 forward convolutions. */
+/** `[B, H, W, C, K, stride, padding, OH, OW, O]` of a convolution of `x` by `w`. */
+function convDims(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: number): number[] {
+  const [b, h, wd, c] = x.shape;
+  const [k, , , o] = w.shape;
+  const out = (n: number) => Math.floor((n + 2 * padding - k) / stride) + 1;
+  return [b, h, wd, c, k, stride, padding, out(h), out(wd), o];
+}
+
+/**
+ * `conv2d(x, w, stride, padding)` and its gradients: through the native im2col + BLAS kernel where
+ * the native BLAS path runs (as PyTorch's CPU convolution), else with both gradients written as
+ * stride-1 forward convolutions.
+ */
 function convOp(stride: number, padding: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([x, w]);
+    if (nativeConvActive()) {
+      const dims = convDims(x, w, stride, padding);
+      return {
+        value: nativeConv(ConvMode.Forward, x, w, dims),
+        gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+          const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+          return [nativeConv(ConvMode.InputGrad, dy, ws, dims), nativeConv(ConvMode.FilterGrad, xs, dy, dims)];
+        },
+      };
+    }
     return {
       value: tf.conv2d(x, w, stride, padding),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
