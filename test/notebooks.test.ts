@@ -245,6 +245,32 @@ test('07-sweeps-over-seeds: a pool started ahead, Naive and Replay over 3 seeds 
   assert.doesNotMatch(text, /tensor backend/, 'no library notices from the workers');
 });
 
+test('08-convnets: every cell runs on Fashion-MNIST and, switched by its DATA line, on CIFAR-10 files in torchvision\'s binary layout; the saved notebook is the full run', () => {
+  const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('08-'))!);
+  const results = /^(SimpleCNN|SlimResNet18)\s+(Naive|Replay|DER)\s+stream accuracy after each experience: ((?:\d\.\d{3} ?){5})\s+\(training (\d+) s, evaluation (\d+) s\)$/gm;
+  // A few images per experience: every cell, both models, the three strategies.
+  const fm = execute(file, { NB08_SUBSET: '32' }).text;
+  assert.match(fm, /^fmnist: 160 training and 160 test images of shape \[28,28\], read from folder$/m);
+  assert.equal([...fm.matchAll(results)].length, 6, fm);
+  // The same cells on CIFAR-10 (the binary version: no checksum table to match), augmented by Avalanche's transforms.
+  const cifarRoot = tempDir('nb08-cifar-');
+  const made = spawnSync('/usr/bin/python3', [path.join(root, 'test', 'make_vision_data.py'), 'cifar10-bin', cifarRoot], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const c10 = execute(file, { NB08_DATA: 'cifar10', NB08_SUBSET: '32', NB08_ROOT: cifarRoot }).text;
+  assert.match(c10, /^cifar10: 20 training and 10 test images of shape \[32,32,3\], read from folder$/m);
+  assert.match(c10, /^training transform: \{"kind":"Compose","transforms":\[\{"kind":"RandomCrop","size":\[32,32\],"padding":\[4,4,4,4\]/m);
+  assert.equal([...c10.matchAll(results)].length, 6, c10);
+  // The saved outputs are the full Fashion-MNIST run, where a memory of 500 beats fine-tuning with both models.
+  const saved = readOutputs(file).text;
+  assert.match(saved, /^fmnist: 60000 training and 10000 test images of shape \[28,28\], read from folder$/m);
+  const final = Object.fromEntries([...saved.matchAll(results)].map((m) => [`${m[1]} ${m[2]}`, Number(m[3].trim().split(' ').pop())]));
+  assert.equal(Object.keys(final).length, 6, saved);
+  for (const model of ['SimpleCNN', 'SlimResNet18']) {
+    assert.ok(final[`${model} Naive`] < 0.3, `${model} Naive forgets: ${final[`${model} Naive`]}`);
+    assert.ok(final[`${model} Replay`] > final[`${model} Naive`] + 0.2 && final[`${model} DER`] > final[`${model} Naive`] + 0.2, JSON.stringify(final));
+  }
+});
+
 test('01-training-loop on the webgpu backend (Mesa software renderer): the tutorial loop runs in the kernel', () => {
   const file = path.join(notebooksDir, notebooks.find((n) => n.startsWith('01-'))!);
   const { text } = execute(file, { AVALANCHE_TS_BACKEND: 'webgpu', AVALANCHE_TS_WEBGPU: 'software' });
