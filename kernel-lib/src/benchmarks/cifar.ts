@@ -6,35 +6,17 @@ import { ClassificationDataset } from '../data/dataset';
 import { RawDataset } from '../data/idxDatasets';
 import { Compose, Normalize, RandomCrop, RandomHorizontalFlip, ToTensor, Transform } from '../data/transforms';
 import { makeRandom } from '../utils/random';
-import { checkKnownOptions } from '../utils/validate';
 import { NCBenchmark, classesPerExperience } from './ncBenchmark';
+import { SPLIT_BASE_OPTION_NAMES, SplitBaseOptions, splitArgs, splitBenchmarkOptions } from './splitOptions';
 
 /** Options shared by the split vision benchmarks (Avalanche's, in camelCase). */
-export interface SplitVisionOptions {
-  /** Number of experiences (default 5). */
-  nExperiences?: number;
-  /** Give each experience its index as task label (default false). */
-  returnTaskId?: boolean;
-  /** Seed of the class order (default: drawn from the global generator). */
-  seed?: number | null;
-  /** A fixed class order, a permutation of the classes (overrides `shuffle`). */
-  fixedClassOrder?: number[] | null;
-  /** Shuffle the class order (default true). */
-  shuffle?: boolean;
-  /** Remap the classes of each experience to 0..k-1 (default: true with `returnTaskId`, as Avalanche 0.1). */
-  classIdsFromZeroInEachExp?: boolean;
-  /** Remap the classes to 0..n-1 in class order (default false). */
-  classIdsFromZeroFromFirstExp?: boolean;
+export interface SplitVisionOptions extends SplitBaseOptions {
   /** Transform of the training data (default: the data set's, as Avalanche's). */
   trainTransform?: Transform | null;
   /** Transform of the evaluation data (default: the data set's, as Avalanche's). */
   evalTransform?: Transform | null;
-  /** The data set's folder (default `~/.avalanche/data/<name>`, where Avalanche keeps it). */
-  datasetRoot?: string;
   /** 'auto' (default): the folder, then a download; 'folder': never download; 'download'. */
   source?: (typeof ARCHIVE_SOURCES)[number];
-  /** Base URLs to download the archives from instead of the data set's own. */
-  mirrors?: string[];
 }
 
 /** Options of `SplitCIFAR10` / `SplitCIFAR100`. */
@@ -43,20 +25,8 @@ export interface SplitCIFAROptions extends SplitVisionOptions {
   firstExpWithHalfClasses?: boolean;
 }
 
-const VISION_OPTION_NAMES = [
-  'nExperiences',
-  'returnTaskId',
-  'seed',
-  'fixedClassOrder',
-  'shuffle',
-  'classIdsFromZeroInEachExp',
-  'classIdsFromZeroFromFirstExp',
-  'trainTransform',
-  'evalTransform',
-  'datasetRoot',
-  'source',
-  'mirrors',
-];
+/** The option names of `SplitVisionOptions`. */
+export const VISION_OPTION_NAMES = [...SPLIT_BASE_OPTION_NAMES, 'trainTransform', 'evalTransform'];
 
 /** CIFAR-10's channel means and standard deviations, as Avalanche's default transforms. */
 export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465];
@@ -75,12 +45,6 @@ export function cifarEvalTransform(mean: number[], std: number[]): Transform {
   return new Compose([new ToTensor(), new Normalize(mean, std)]);
 }
 
-/** `(n, options)` or `(options)` as one options object, with unknown names refused. */
-export function visionArgs<T extends SplitVisionOptions>(where: string, names: string[], first?: number | T, second?: T): T {
-  const given = typeof first === 'number' ? second : first;
-  checkKnownOptions(where, given, names);
-  return (typeof first === 'number' ? { ...second, nExperiences: first } : { ...first }) as T;
-}
 
 /** A raw split as a data set. */
 export function rawToDataset(split: RawDataset['train']): ClassificationDataset {
@@ -103,13 +67,7 @@ export function splitOf(
     asDataset(raw.train),
     asDataset(raw.test),
     {
-      nExperiences: options.nExperiences ?? 5,
-      taskLabels: options.returnTaskId ?? false,
-      seed: options.seed,
-      fixedClassOrder: options.fixedClassOrder,
-      shuffle: options.shuffle,
-      classIdsFromZeroInEachExp: options.classIdsFromZeroInEachExp ?? (Boolean(options.returnTaskId) && !options.classIdsFromZeroFromFirstExp),
-      classIdsFromZeroFromFirstExp: options.classIdsFromZeroFromFirstExp,
+      ...splitBenchmarkOptions(options),
       perExpClasses: extra.perExpClasses,
       trainTransform: options.trainTransform === undefined ? extra.train : options.trainTransform,
       evalTransform: options.evalTransform === undefined ? extra.eval : options.evalTransform,
@@ -124,7 +82,7 @@ export function splitOf(
  * (`~/.avalanche/data/cifar10/cifar-10-batches-py`, or `datasetRoot`), else downloads it.
  */
 export async function SplitCIFAR10(nExperiencesOrOptions?: number | SplitCIFAROptions, options?: SplitCIFAROptions): Promise<NCBenchmark> {
-  const opts = visionArgs('SplitCIFAR10', [...VISION_OPTION_NAMES, 'firstExpWithHalfClasses'], nExperiencesOrOptions, options);
+  const opts = splitArgs('SplitCIFAR10', [...VISION_OPTION_NAMES, 'firstExpWithHalfClasses'], nExperiencesOrOptions, options);
   const perExpClasses = opts.firstExpWithHalfClasses ? { 0: 5 } : null;
   classesPerExperience(10, opts.nExperiences ?? 5, perExpClasses);
   await initBackend();
@@ -133,7 +91,7 @@ export async function SplitCIFAR10(nExperiencesOrOptions?: number | SplitCIFAROp
 
 /** Class-incremental CIFAR-100 (fine labels), as Avalanche's `SplitCIFAR100` (options as `SplitCIFAR10`). */
 export async function SplitCIFAR100(nExperiencesOrOptions?: number | SplitCIFAROptions, options?: SplitCIFAROptions): Promise<NCBenchmark> {
-  const opts = visionArgs('SplitCIFAR100', [...VISION_OPTION_NAMES, 'firstExpWithHalfClasses'], nExperiencesOrOptions, options);
+  const opts = splitArgs('SplitCIFAR100', [...VISION_OPTION_NAMES, 'firstExpWithHalfClasses'], nExperiencesOrOptions, options);
   const perExpClasses = opts.firstExpWithHalfClasses ? { 0: 50 } : null;
   classesPerExperience(100, opts.nExperiences ?? 5, perExpClasses);
   await initBackend();
@@ -166,7 +124,7 @@ export interface SplitCIFAR110Options {
  */
 export async function SplitCIFAR110(nExperiencesOrOptions?: number | SplitCIFAR110Options, options?: SplitCIFAR110Options): Promise<NCBenchmark> {
   const names = ['nExperiences', 'seed', 'fixedClassOrder', 'classIdsFromZeroFromFirstExp', 'trainTransform', 'evalTransform', 'datasetRootCifar10', 'datasetRootCifar100', 'source'];
-  const opts = visionArgs('SplitCIFAR110', names, nExperiencesOrOptions as SplitVisionOptions, options as SplitVisionOptions) as SplitCIFAR110Options;
+  const opts = splitArgs('SplitCIFAR110', names, nExperiencesOrOptions as SplitVisionOptions, options as SplitVisionOptions) as SplitCIFAR110Options;
   const nExperiences = opts.nExperiences ?? 5;
   classesPerExperience(110, nExperiences, { 0: 10 });
   let order100: number[];

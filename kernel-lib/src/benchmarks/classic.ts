@@ -3,45 +3,16 @@ import { initBackend } from '../backend/backends';
 import { ClassificationDataset, Normalization } from '../data/dataset';
 import { DATA_SOURCES, LoadDatasetOptions, RawDataset, RawSplit } from '../data/idxDatasets';
 import { loadFashionMNIST, loadMNIST } from '../data/mnist';
-import { checkKnownOptions } from '../utils/validate';
 import { NCBenchmark } from './ncBenchmark';
+import { SPLIT_BASE_OPTION_NAMES, SplitBaseOptions, splitArgs, splitBenchmarkOptions } from './splitOptions';
 
-/** Options of `SplitMNIST` / `SplitFMNIST` (Avalanche's, in camelCase). */
-export interface SplitOptions {
-  /** Number of experiences (default 5); must divide 10. */
-  nExperiences?: number;
-  /** Give each experience its index as task label (default false). */
-  returnTaskId?: boolean;
-  /** Seed of the class order (default: drawn from the global generator). */
-  seed?: number | null;
-  /** A fixed class order, a permutation of 0..9 (overrides `shuffle`). */
-  fixedClassOrder?: number[] | null;
-  /** Shuffle the class order (default true). */
-  shuffle?: boolean;
-  /** Remap the classes of each experience to 0..k-1 (default: true with `returnTaskId`, as Avalanche 0.1; else false). */
-  classIdsFromZeroInEachExp?: boolean;
-  /** Remap the classes to 0..9 in class order (default false). */
-  classIdsFromZeroFromFirstExp?: boolean;
-  /** Folder holding the four IDX files (default: the cache folder `~/.avalanche/data/<name>`). */
-  datasetRoot?: string;
+/** Options of `SplitMNIST` / `SplitFMNIST` (Avalanche's, in camelCase); the folder holds the four IDX files. */
+export interface SplitOptions extends SplitBaseOptions {
   /** Where the data may come from: 'auto' (default), 'folder', 'download' or 'bundled' (MNIST only). */
   source?: (typeof DATA_SOURCES)[number];
-  /** Download mirrors, tried in order (default: the standard ones). */
-  mirrors?: string[];
 }
 
-const SPLIT_OPTION_NAMES = [
-  'nExperiences',
-  'returnTaskId',
-  'seed',
-  'fixedClassOrder',
-  'shuffle',
-  'classIdsFromZeroInEachExp',
-  'classIdsFromZeroFromFirstExp',
-  'datasetRoot',
-  'source',
-  'mirrors',
-];
+const SPLIT_OPTION_NAMES = SPLIT_BASE_OPTION_NAMES;
 
 /** Avalanche's default MNIST normalisation. */
 export const MNIST_NORMALIZATION: Normalization = { mean: 0.1307, std: 0.3081 };
@@ -56,25 +27,13 @@ function buildSplit(raw: RawDataset, options: SplitOptions, normalization: Norma
   return new NCBenchmark(
     toDataset(raw.train, normalization),
     toDataset(raw.test, normalization),
-    {
-      nExperiences: options.nExperiences ?? 5,
-      taskLabels: options.returnTaskId ?? false,
-      seed: options.seed,
-      fixedClassOrder: options.fixedClassOrder,
-      shuffle: options.shuffle,
-      // Avalanche 0.1's SplitMNIST relabels from 0 in each experience when it returns task labels
-      // (each task then has its own small head in a multi-head model).
-      classIdsFromZeroInEachExp: options.classIdsFromZeroInEachExp ?? (Boolean(options.returnTaskId) && !options.classIdsFromZeroFromFirstExp),
-      classIdsFromZeroFromFirstExp: options.classIdsFromZeroFromFirstExp,
-    },
+    splitBenchmarkOptions(options),
     { classNames: raw.classNames, dataSource: raw.source },
   );
 }
 
 function normalizeArgs(where: string, first?: number | SplitOptions, second?: SplitOptions): SplitOptions {
-  const options: SplitOptions = typeof first === 'number' ? { ...second, nExperiences: first } : { ...first };
-  checkKnownOptions(where, typeof first === 'number' ? second : first, SPLIT_OPTION_NAMES);
-  return options;
+  return splitArgs(where, SPLIT_OPTION_NAMES, first, second);
 }
 
 function loadOptions(options: SplitOptions): LoadDatasetOptions {

@@ -4,3 +4,4 @@ export * from './datasetBenchmark';
 export * from './transformed';
 export * from './cifar';
 export * from './vision';
+export * from './splitOptions';

@@ -7,24 +7,12 @@ import { loadOmniglot, readOmniglotImages } from '../data/omniglot';
 import { loadTinyImageNet } from '../data/tinyImageNet';
 import { Compose, Normalize, RandomHorizontalFlip, ToTensor, Transform } from '../data/transforms';
 import { checkInteger, checkKnownOptions, checkOneOf } from '../utils/validate';
-import { CIFAR10_MEAN, CIFAR10_STD, SplitVisionOptions, archiveOptions, splitOf, visionArgs } from './cifar';
+import { CIFAR10_MEAN, CIFAR10_STD, SplitVisionOptions, VISION_OPTION_NAMES, archiveOptions, splitOf } from './cifar';
+import { splitArgs } from './splitOptions';
 import { DatasetBenchmark } from './datasetBenchmark';
 import { NCBenchmark, classesPerExperience } from './ncBenchmark';
 
-const SPLIT_NAMES = [
-  'nExperiences',
-  'returnTaskId',
-  'seed',
-  'fixedClassOrder',
-  'shuffle',
-  'classIdsFromZeroInEachExp',
-  'classIdsFromZeroFromFirstExp',
-  'trainTransform',
-  'evalTransform',
-  'datasetRoot',
-  'source',
-  'mirrors',
-];
+const SPLIT_NAMES = VISION_OPTION_NAMES;
 
 /**
  * Class-incremental Tiny ImageNet (200 classes of 64x64 images), as Avalanche's
@@ -32,7 +20,7 @@ const SPLIT_NAMES = [
  * horizontal flip for training, and CIFAR-10's normalisation constants, which Avalanche uses here).
  */
 export async function SplitTinyImageNet(nExperiencesOrOptions?: number | SplitVisionOptions, options?: SplitVisionOptions): Promise<NCBenchmark> {
-  const opts = visionArgs('SplitTinyImageNet', SPLIT_NAMES, nExperiencesOrOptions, options);
+  const opts = splitArgs('SplitTinyImageNet', SPLIT_NAMES, nExperiencesOrOptions, options);
   const withDefaults = { ...opts, nExperiences: opts.nExperiences ?? 10, seed: opts.seed === undefined ? 0 : opts.seed };
   await initBackend();
   const raw = await loadTinyImageNet(archiveOptions(opts));
@@ -62,7 +50,7 @@ export const OMNIGLOT_STD = 0.2681;
  * classes it trained; this split tests the classes that were trained.
  */
 export async function SplitOmniglot(nExperiencesOrOptions?: number | SplitOmniglotOptions, options?: SplitOmniglotOptions): Promise<NCBenchmark> {
-  const opts = visionArgs('SplitOmniglot', [...SPLIT_NAMES, 'testDrawingsPerClass'], nExperiencesOrOptions, options);
+  const opts = splitArgs('SplitOmniglot', [...SPLIT_NAMES, 'testDrawingsPerClass'], nExperiencesOrOptions, options);
   const nTest = checkInteger('testDrawingsPerClass', opts.testDrawingsPerClass ?? 5, 1);
   await initBackend();
   const files = await loadOmniglot(archiveOptions(opts));
