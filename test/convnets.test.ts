@@ -361,3 +361,47 @@ test('weights move both ways through a file: a PyTorch .pt converted to safetens
   tf.dispose([x, ours, ...Object.values(state), ...Object.values(mine), ...Object.values(again)]);
   model.dispose();
 });
+
+test('the native convolution on two BLAS threads (samples split over workers) gives what it gives on one, and tfjs\'s convolution', { timeout: 120_000 }, () => {
+  const script = `
+    const lib = require('avalanche-ts');
+    const tf = require('@tensorflow/tfjs-core');
+    const native = require('avalanche-ts/dist/backend/nativeBlas');
+    (async () => {
+      const info = await lib.initBackend({ verbose: false });
+      if (!native.nativeConvActive()) { console.log(JSON.stringify({ skipped: info.details })); return; }
+      const r = lib.makeRandom(1);
+      const t = (shape) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
+      const out = {};
+      for (const [name, [b, h, c, k, s, p, o]] of Object.entries({ strided: [7, 9, 3, 3, 2, 1, 4], pointwise: [5, 6, 8, 1, 1, 0, 3] })) {
+        const x = t([b, h, h, c]), w = t([k, k, c, o]);
+        const oh = Math.floor((h + 2 * p - k) / s) + 1;
+        const dims = [b, h, h, c, k, s, p, oh, oh, o];
+        const dy = t([b, oh, oh, o]);
+        out[name] = {
+          y: Array.from(native.nativeConv(0, x, w, dims).dataSync()),
+          dw: Array.from(native.nativeConv(1, x, dy, dims).dataSync()),
+          dx: Array.from(native.nativeConv(2, dy, w, dims).dataSync()),
+          tf: Array.from(tf.conv2d(x, w, s, p).dataSync()),
+        };
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+  const run = (threads: string) => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS_THREADS: threads, AVALANCHE_TS_QUIET: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const one = run('1');
+  if (one.skipped) return void console.log(`skipped: the native BLAS path does not run here (${one.skipped})`);
+  const two = run('2');
+  const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.max(1, Math.abs(b[i]))));
+  for (const name of ['strided', 'pointwise']) {
+    // Each sample's output and input gradient are the same products in either case; the filter
+    // gradient sums the workers' parts in another order.
+    assert.deepEqual(two[name].y, one[name].y, `${name}: forward`);
+    assert.deepEqual(two[name].dx, one[name].dx, `${name}: input gradient`);
+    assert.ok(worst(two[name].dw, one[name].dw) < 1e-5, `${name}: filter gradient`);
+    assert.ok(worst(one[name].y, one[name].tf) < 1e-5, `${name}: against tfjs's conv2d`);
+  }
+});

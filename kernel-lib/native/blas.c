@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include <pthread.h>
 
 typedef void (*sgemm_fn)(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc);
@@ -101,17 +102,18 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
 /* The shape of a convolution: input [B, H, W, C], filter [K, K, C, O], output [B, OH, OW, O]. */
 typedef struct { int B, H, W, C, K, S, P, OH, OW, O; } conv_dims;
 
-/* A scratch buffer for im2col, grown as needed and kept (one convolution runs at a time). */
-static float *scratch = NULL;
-static size_t scratch_size = 0;
+/* Scratch buffers for im2col, one per worker, grown as needed and kept (one convolution runs at a time). */
+#define MAX_WORKERS 64
+static float *scratch[MAX_WORKERS];
+static size_t scratch_size[MAX_WORKERS];
 
-static float *get_scratch(size_t n) {
-  if (n > scratch_size) {
-    free(scratch);
-    scratch = (float *)malloc(n * sizeof(float));
-    scratch_size = scratch ? n : 0;
+static float *get_scratch(int worker, size_t n) {
+  if (n > scratch_size[worker]) {
+    free(scratch[worker]);
+    scratch[worker] = (float *)malloc(n * sizeof(float));
+    scratch_size[worker] = scratch[worker] ? n : 0;
   }
-  return scratch;
+  return scratch[worker];
 }
 
 /* Samples per chunk: im2col of a chunk stays within about 8 MB, so it stays in cache while sgemm reads it. */
@@ -170,8 +172,56 @@ static void col2im_add(const conv_dims *d, const float *col, int b0, int nb, flo
   }
 }
 
+/* One worker's share of a convolution step: samples [first, last), in chunks. */
+typedef struct {
+  const conv_dims *d;
+  int mode, worker, first, last;
+  const float *a, *b;
+  float *out; /* the output; for mode 1 this worker's own filter-gradient sum */
+  int failed;
+} conv_job;
+
+static void *conv_work(void *arg) {
+  conv_job *job = (conv_job *)arg;
+  const conv_dims *d = job->d;
+  const int KKC = d->K * d->K * d->C, rows_per = d->OH * d->OW;
+  const int chunk = chunk_samples(d);
+  float *col = NULL;
+  if (!is_pointwise(d)) {
+    col = get_scratch(job->worker, (size_t)chunk * rows_per * KKC);
+    if (!col) { job->failed = 1; return NULL; }
+  }
+  if (job->mode == 2) memset(job->out + (size_t)job->first * d->H * d->W * d->C, 0, (size_t)(job->last - job->first) * d->H * d->W * d->C * sizeof(float));
+  for (int b0 = job->first; b0 < job->last; b0 += chunk) {
+    const int nb = b0 + chunk > job->last ? job->last - b0 : chunk;
+    const int M = nb * rows_per;
+    if (job->mode == 0) {
+      const float *cols = col ? (im2col(d, job->a, b0, nb, col), col) : job->a + (size_t)b0 * rows_per * KKC;
+      cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, NO_TRANS, M, d->O, KKC, 1.0f, cols, KKC, job->b, d->O, 0.0f, job->out + (size_t)b0 * rows_per * d->O, d->O);
+    } else if (job->mode == 1) {
+      const float *cols = col ? (im2col(d, job->a, b0, nb, col), col) : job->a + (size_t)b0 * rows_per * KKC;
+      cblas_sgemm_ptr(ROW_MAJOR, TRANS, NO_TRANS, KKC, d->O, M, 1.0f, cols, KKC, job->b + (size_t)b0 * rows_per * d->O, d->O, b0 == job->first ? 0.0f : 1.0f, job->out, d->O);
+    } else {
+      const float *dy = job->a + (size_t)b0 * rows_per * d->O;
+      if (!col) {
+        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d->O, 1.0f, dy, d->O, job->b, d->O, 0.0f, job->out + (size_t)b0 * rows_per * KKC, KKC);
+      } else {
+        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d->O, 1.0f, dy, d->O, job->b, d->O, 0.0f, col, KKC);
+        col2im_add(d, col, b0, nb, job->out);
+      }
+    }
+  }
+  return NULL;
+}
+
+/* The filter-gradient sums of the workers after the first, grown as needed. */
+static float *partial_dw = NULL;
+static size_t partial_dw_size = 0;
+
 /* conv2d(mode, a, b, out, dims): mode 0: out = conv(x = a, w = b); 1: out = dW from (x = a, dy = b);
-   2: out = dx from (dy = a, w = b). dims: Int32Array [B, H, W, C, K, S, P, OH, OW, O]. */
+   2: out = dx from (dy = a, w = b). dims: Int32Array [B, H, W, C, K, S, P, OH, OW, O]. With the BLAS set
+   to n > 1 threads, the samples are split over n workers, each running a one-thread sgemm on its own
+   share (coarser, and so faster, than splitting each small product). */
 static napi_value conv2d(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
@@ -193,32 +243,48 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   const int32_t *v = (const int32_t *)raw;
   conv_dims d = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9] };
   const size_t xs = (size_t)d.B * d.H * d.W * d.C, ws = (size_t)d.K * d.K * d.C * d.O, ys = (size_t)d.B * d.OH * d.OW * d.O;
-  const int KKC = d.K * d.K * d.C;
   const size_t need_a = mode == 2 ? ys : xs, need_b = mode == 1 ? ys : ws, need_o = mode == 0 ? ys : mode == 1 ? ws : xs;
   if (mode < 0 || mode > 2 || la < need_a || lb < need_b || lo < need_o) return throw_error(env, "conv2d: array lengths do not match the dims");
-  const int chunk = chunk_samples(&d);
-  const int rows_per = d.OH * d.OW;
-  float *col = is_pointwise(&d) ? NULL : get_scratch((size_t)chunk * rows_per * KKC);
-  if (!is_pointwise(&d) && !col) return throw_error(env, "conv2d: out of memory for im2col");
-  if (mode == 2) memset(out, 0, xs * sizeof(float));
-  for (int b0 = 0; b0 < d.B; b0 += chunk) {
-    const int nb = b0 + chunk > d.B ? d.B - b0 : chunk;
-    const int M = nb * rows_per;
-    if (mode == 0) {
-      const float *cols = col ? (im2col(&d, a, b0, nb, col), col) : a + (size_t)b0 * rows_per * KKC;
-      cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, NO_TRANS, M, d.O, KKC, 1.0f, cols, KKC, bm, d.O, 0.0f, out + (size_t)b0 * rows_per * d.O, d.O);
-    } else if (mode == 1) {
-      const float *cols = col ? (im2col(&d, a, b0, nb, col), col) : a + (size_t)b0 * rows_per * KKC;
-      cblas_sgemm_ptr(ROW_MAJOR, TRANS, NO_TRANS, KKC, d.O, M, 1.0f, cols, KKC, bm + (size_t)b0 * rows_per * d.O, d.O, b0 == 0 ? 0.0f : 1.0f, out, d.O);
-    } else {
-      const float *dy = a + (size_t)b0 * rows_per * d.O;
-      if (!col) {
-        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d.O, 1.0f, dy, d.O, bm, d.O, 0.0f, out + (size_t)b0 * rows_per * KKC, KKC);
-      } else {
-        cblas_sgemm_ptr(ROW_MAJOR, NO_TRANS, TRANS, M, KKC, d.O, 1.0f, dy, d.O, bm, d.O, 0.0f, col, KKC);
-        col2im_add(&d, col, b0, nb, out);
+  const int blas_threads = get_threads_ptr ? get_threads_ptr() : 1;
+  int threads = blas_threads;
+  if (threads > MAX_WORKERS) threads = MAX_WORKERS;
+  if (threads > d.B) threads = d.B;
+  if (threads < 1) threads = 1;
+  if (threads > 1 && mode == 1) {
+    if ((size_t)(threads - 1) * ws > partial_dw_size) {
+      free(partial_dw);
+      partial_dw = (float *)malloc((size_t)(threads - 1) * ws * sizeof(float));
+      partial_dw_size = partial_dw ? (size_t)(threads - 1) * ws : 0;
+    }
+    if (!partial_dw) threads = 1;
+  }
+  conv_job jobs[MAX_WORKERS];
+  for (int t = 0; t < threads; t++) {
+    jobs[t] = (conv_job){ &d, mode, t, (int)((long)d.B * t / threads), (int)((long)d.B * (t + 1) / threads), a, bm,
+                          mode == 1 && t > 0 ? partial_dw + (size_t)(t - 1) * ws : out, 0 };
+  }
+  if (threads == 1) {
+    conv_work(&jobs[0]);
+  } else {
+    pthread_t ids[MAX_WORKERS];
+    int started[MAX_WORKERS] = { 0 };
+    if (set_threads_ptr) set_threads_ptr(1);
+    for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, conv_work, &jobs[t]) == 0;
+    conv_work(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+      if (started[t]) pthread_join(ids[t], NULL);
+      else conv_work(&jobs[t]);
+    }
+    if (set_threads_ptr) set_threads_ptr(blas_threads);
+    if (mode == 1) {
+      for (int t = 1; t < threads; t++) {
+        const float *p = partial_dw + (size_t)(t - 1) * ws;
+        for (size_t i = 0; i < ws; i++) out[i] += p[i];
       }
     }
+  }
+  for (int t = 0; t < threads; t++) {
+    if (jobs[t].failed) return throw_error(env, "conv2d: out of memory for im2col");
   }
   return NULL;
 }
