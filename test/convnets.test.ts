@@ -405,3 +405,55 @@ test('the native convolution on two BLAS threads (samples split over workers) gi
     assert.ok(worst(one[name].y, one[name].tf) < 1e-5, `${name}: against tfjs's conv2d`);
   }
 });
+
+test('batch norm on the native path (native/batchnorm.c) gives what the wasm kernels give: output, every gradient, running statistics; no tensor left behind', { timeout: 120_000 }, () => {
+  const script = `
+    const lib = require('avalanche-ts');
+    const tf = require('@tensorflow/tfjs-core');
+    const native = require('avalanche-ts/dist/backend/nativeBlas');
+    (async () => {
+      const info = await lib.initBackend({ verbose: false });
+      const r = lib.makeRandom(3);
+      const t = (shape, scale, shift) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal() * scale + shift), shape);
+      const out = { native: native.nativeBatchNormActive(), details: info.details };
+      for (const [name, make, shape] of [['2d', () => new lib.BatchNorm2d({ numFeatures: 5 }), [6, 4, 3, 5]], ['1d', () => new lib.BatchNorm1d({ numFeatures: 7 }), [9, 7]]]) {
+        const bn = make();
+        const x = t(shape, 3, 2), dy = t(shape, 1, 0);
+        bn.loadParameters({ weight: t([shape[shape.length - 1]], 0.5, 1), bias: t([shape[shape.length - 1]], 0.5, 0),
+          running_mean: tf.zeros([shape[shape.length - 1]]), running_var: tf.ones([shape[shape.length - 1]]), num_batches_tracked: tf.scalar(0, 'int32') });
+        const [weight, bias] = bn.namedParameters().map(([, v]) => v);
+        let before = 0;
+        const steps = [];
+        for (let i = 0; i < 3; i++) {
+          if (i === 1) before = tf.memory().numTensors;
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, true), dy)), [weight, bias]);
+          const dx = tf.grad((input) => tf.sum(tf.mul(bn.apply(input, true), dy)))(x);
+          steps.push({ y: Array.from(value.dataSync()), dx: Array.from(dx.dataSync()),
+            dw: Array.from(grads[weight.name].dataSync()), db: Array.from(grads[bias.name].dataSync()) });
+          tf.dispose([value, dx, ...Object.values(grads)]);
+        }
+        out[name] = { steps, leaked: tf.memory().numTensors - before,
+          state: bn.namedBuffers().map(([k, v]) => [k, Array.from(v.dataSync())]), y: Array.from(tf.tidy(() => bn.apply(x, true)).dataSync()) };
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+  const run = (blas: string) => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS: blas, AVALANCHE_TS_QUIET: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const nat = run('1');
+  if (!nat.native) return void console.log(`skipped: the native BLAS path does not run here (${nat.details})`);
+  const wasm = run('0');
+  assert.equal(wasm.native, false, 'AVALANCHE_TS_BLAS=0 runs the wasm kernels');
+  const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.max(1, Math.abs(b[i]))));
+  for (const name of ['2d', '1d']) {
+    for (const [i, step] of nat[name].steps.entries()) {
+      for (const k of ['y', 'dx', 'dw', 'db']) assert.ok(worst(step[k], wasm[name].steps[i][k]) < 1e-5, `${name} step ${i}: ${k}`);
+    }
+    for (const [i, [k, v]] of nat[name].state.entries()) assert.ok(worst(v, wasm[name].state[i][1]) < 1e-5, `${name}: ${k}`);
+    assert.ok(worst(nat[name].y, wasm[name].y) < 1e-5, `${name}: output after the running statistics moved`);
+    assert.equal(nat[name].leaked, 0, `${name}: tensors left behind on the native path`);
+    assert.equal(wasm[name].leaked, 0, `${name}: tensors left behind on the wasm path`);
+  }
+});

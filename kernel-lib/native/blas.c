@@ -2,7 +2,8 @@
  * avalanche-ts's optional native matrix product: row-major C = op(A) op(B) (+ bias, ReLU) through the
  * cblas_sgemm of a BLAS found at run time (OpenBLAS on Linux, Accelerate on macOS), on Float32Arrays
  * that view the wasm backend's heap; and 2-D convolutions (NHWC) with both gradients as im2col /
- * col2im plus that sgemm, the way PyTorch's CPU convolution without oneDNN works. Built at install
+ * col2im plus that sgemm, the way PyTorch's CPU convolution without oneDNN works; batch norm's
+ * training pass and gradient (batchnorm.c). Built at install
  * when a C compiler is present (scripts/build-native.js); without it the wasm backend's own kernels
  * run.
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <node_api.h>
 #include <pthread.h>
+#include "batchnorm.h"
 
 typedef void (*sgemm_fn)(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc);
@@ -317,10 +319,12 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL },
     { "conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL },
+    { "batchNormForward", NULL, batch_norm_forward, NULL, NULL, NULL, napi_default, NULL },
+    { "batchNormBackward", NULL, batch_norm_backward, NULL, NULL, NULL, napi_default, NULL },
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL },
     { "describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL },
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
 }
 

@@ -32,9 +32,9 @@ function buildNative() {
   }
   // Written beside the addon and renamed over it, so that a process that has it loaded keeps a whole file.
   const tmp = `${ADDON}.${process.pid}.tmp`;
-  const flags = ['-O2', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=blas', `-I${include}`, path.join(native, 'blas.c'), '-o', tmp];
+  const flags = ['-O2', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=blas', `-I${include}`, path.join(native, 'blas.c'), path.join(native, 'batchnorm.c'), '-o', tmp];
   if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
-  else flags.push('-ldl');
+  else flags.push('-ldl', '-lm');
   const r = spawnSync(cc, flags, { encoding: 'utf8' });
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });

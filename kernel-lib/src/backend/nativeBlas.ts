@@ -16,6 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 interface BlasAddon {
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, relu: boolean): void;
   conv2d(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  batchNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array, invStd: Float32Array): void;
+  batchNormBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invStd: Float32Array, gamma: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array): void;
   setThreads(n: number): void;
   describe(): { library: string; threads: number };
 }
@@ -124,6 +126,7 @@ export function enableNativeBlas(threads: number): { library: string; threads: n
     });
   }
   registerNativeConv(addon);
+  registerNativeBatchNorm(addon);
   active = addon.describe();
   return active;
 }
@@ -170,4 +173,63 @@ export function nativeConvActive(): boolean {
  */
 export function nativeConv(mode: ConvMode, a: tf.Tensor, b: tf.Tensor, dims: number[]): tf.Tensor4D {
   return tf.engine().runKernel(NATIVE_CONV_KERNEL, { a, b }, { mode, dims } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** The kernel names of the native batch norm: the training-mode pass and its gradient. */
+export const NATIVE_BATCH_NORM_KERNEL = 'AvalancheNativeBatchNorm';
+export const NATIVE_BATCH_NORM_GRAD_KERNEL = 'AvalancheNativeBatchNormGrad';
+
+let batchNormActive = false;
+
+function registerNativeBatchNorm(addon: BlasAddon): void {
+  if (typeof addon.batchNormForward !== 'function') return; // an addon built before batch norm was added
+  tf.registerKernel({
+    kernelName: NATIVE_BATCH_NORM_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+      const { eps } = args.attrs as unknown as { eps: number };
+      const backend = args.backend as unknown as WasmBackendLike;
+      const c = gamma.shape[0];
+      const outs = [backend.makeOutput(x.shape, 'float32'), ...[0, 1, 2].map(() => backend.makeOutput([c], 'float32'))];
+      // Views made after every output: a heap that grew detaches older views.
+      const [y, mean, variance, invStd] = outs.map((t) => backend.typedArrayFromHeap(t));
+      addon.batchNormForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(gamma), backend.typedArrayFromHeap(beta), eps, y, mean, variance, invStd);
+      return outs;
+    },
+  });
+  tf.registerKernel({
+    kernelName: NATIVE_BATCH_NORM_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { dy, x, mean, invStd, gamma } = args.inputs as Record<'dy' | 'x' | 'mean' | 'invStd' | 'gamma', tf.TensorInfo>;
+      const backend = args.backend as unknown as WasmBackendLike;
+      const c = gamma.shape[0];
+      const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')];
+      const [dx, dGamma, dBeta] = outs.map((t) => backend.typedArrayFromHeap(t));
+      const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
+      addon.batchNormBackward(view(dy), view(x), view(mean), view(invStd), view(gamma), dx, dGamma, dBeta);
+      return outs;
+    },
+  });
+  batchNormActive = true;
+}
+
+/** True when batch norm's training pass and gradient run natively (the native BLAS path is on). */
+export function nativeBatchNormActive(): boolean {
+  return batchNormActive && tf.getBackend() === 'wasm';
+}
+
+/**
+ * Batch norm over the last axis with the batch's statistics: `y`, and per channel the batch's mean,
+ * biased variance and `1 / sqrt(variance + eps)`.
+ */
+export function nativeBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D; invStd: tf.Tensor1D } {
+  const [y, mean, variance, invStd] = tf.engine().runKernel(NATIVE_BATCH_NORM_KERNEL, { x, gamma, beta }, { eps } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
+}
+
+/** The gradient of `nativeBatchNorm` for `x`, `gamma` and `beta`, given the output's gradient `dy`. */
+export function nativeBatchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invStd: tf.Tensor, gamma: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD_KERNEL, { dy, x, mean, invStd, gamma }, {}) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { requireBackend } from '../backend/backends';
+import { nativeBatchNorm, nativeBatchNormActive, nativeBatchNormGrad } from '../backend/nativeBlas';
 import { checkInteger } from '../utils/validate';
 import { Layer, checkParameterShape } from './module';
 
@@ -129,6 +130,17 @@ abstract class BatchNorm implements Layer {
     const axes = Array.from({ length: this.rank - 1 }, (_, i) => i);
     let stats: { mean: tf.Tensor; variance: tf.Tensor } | null = null;
     const op = tf.customGrad(((input: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+      if (nativeBatchNormActive()) {
+        // The same computation in one pass per statistic on the native path (native/batchnorm.c).
+        const { y, mean, variance, invStd } = nativeBatchNorm(input, gamma, beta, this.eps);
+        // The mean is saved for the gradient, so the running estimates take a copy (the caller disposes it).
+        stats = { mean: tf.keep(tf.clone(mean)), variance: tf.keep(variance) };
+        save([input, mean, invStd, gamma]);
+        return {
+          value: y,
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => nativeBatchNormGrad(dy, saved[0], saved[1], saved[2], saved[3]),
+        };
+      }
       const { mean, variance } = tf.moments(input, axes);
       // customGrad runs this in a scope of its own: the statistics are kept for the running estimates.
       stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
