@@ -457,3 +457,41 @@ test('batch norm on the native path (native/batchnorm.c) gives what the wasm ker
     assert.equal(wasm[name].leaked, 0, `${name}: tensors left behind on the wasm path`);
   }
 });
+
+test('max pooling\'s gradient on wasm equals tfjs\'s cpu kernel (wasm\'s own loses some): valid and same padding, overlapping windows, a whole-map pool; SimpleCNN\'s gradients too', { timeout: 120_000 }, () => {
+  const script = `
+    const lib = require('avalanche-ts');
+    const tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-cpu');
+    (async () => {
+      const info = await lib.initBackend({ verbose: false, backend: 'wasm' });
+      const r = lib.makeRandom(5);
+      const cases = [['2x2 valid', [3, 8, 8, 5], 2, 2, 'valid'], ['3x3 stride 2 same', [2, 9, 7, 4], 3, 2, 'same'],
+        ['3x3 stride 1 same', [2, 5, 6, 3], 3, 1, 'same'], ['whole map', [4, 5, 5, 6], [5, 5], 1, 'valid']]
+        .map(([name, shape, size, stride, pad]) => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          return { name, shape, size, stride, pad, x: Float32Array.from({ length: n }, () => r.normal()) };
+        });
+      const grads = () => Object.fromEntries(cases.map(({ name, shape, size, stride, pad, x }) => tf.tidy(() => {
+        const input = tf.tensor(x, shape);
+        const y = tf.maxPool(input, size, stride, pad);
+        const dy = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape);
+        return [name, Array.from(tf.grad((v) => tf.sum(tf.mul(tf.maxPool(v, size, stride, pad), dy)))(input).dataSync())];
+      })));
+      const model = new lib.SimpleCNN({ seed: 1, numClasses: 10 });
+      const images = tf.tensor(Float32Array.from({ length: 4 * 28 * 28 }, () => r.normal()), [4, 28, 28]);
+      const cnn = () => { model.eval(); const g = tf.grads((v) => tf.sum(tf.mul(model.forward(v), tf.range(1, 11))))([images])[0]; return Array.from(g.dataSync()); };
+      const wasm = { ...grads(), cnn: cnn() };
+      await tf.setBackend('cpu');
+      console.log(JSON.stringify({ details: info.details, wasm, cpu: { ...grads(), cnn: cnn() } }));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_QUIET: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  const { wasm, cpu } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  for (const name of ['2x2 valid', '3x3 stride 2 same', '3x3 stride 1 same', 'whole map', 'cnn']) {
+    assert.equal(wasm[name].length, cpu[name].length);
+    // Overlapping windows add their gradients in another order, and SimpleCNN's convolutions differ in the last bits.
+    wasm[name].forEach((v: number, i: number) => assert.ok(Math.abs(v - cpu[name][i]) < 1e-4 * Math.max(1, Math.abs(cpu[name][i])), `${name}: dx[${i}] ${v} against ${cpu[name][i]}`));
+    assert.ok(wasm[name].some((v: number) => v !== 0), `${name}: a gradient reached the input`);
+  }
+});

@@ -56,7 +56,7 @@ const text = (cell: Cell, name = 'stdout') => cell.outputs.filter((o) => o.outpu
 
 test('npm pack: the package carries the native addon\'s source and build step, the kernel and wasm patches, the gradients bundle, README and LICENSE', { timeout: 300_000 }, () => {
   const { files } = userFolder();
-  for (const f of ['native/blas.c', 'native/batchnorm.c', 'native/batchnorm.h', 'scripts/build-native.js', 'patches/tslab.patch', 'patches/tfjs-backend-wasm.patch', 'dist/backend/tfjsGradients.js', 'dist/kernel/cli.js', 'bin/avalanche-ts.js', 'README.md', 'LICENSE', 'package.json']) {
+  for (const f of ['native/blas.c', 'native/batchnorm.c', 'native/kernels.h', 'scripts/build-native.js', 'patches/tslab.patch', 'patches/tfjs-backend-wasm.patch', 'dist/backend/tfjsGradients.js', 'dist/kernel/cli.js', 'bin/avalanche-ts.js', 'README.md', 'LICENSE', 'package.json']) {
     assert.ok(files.includes(f), `${f} is missing from the package`);
   }
   assert.deepEqual(files.filter((f) => f.startsWith('src/') || f.endsWith('.map') || f.endsWith('.tsbuildinfo')), [], 'no TypeScript sources, source maps or build state');

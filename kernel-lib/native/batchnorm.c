@@ -6,21 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include "batchnorm.h"
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
-static float *floats(napi_env env, napi_value v, size_t *length) {
-  napi_typedarray_type type;
-  void *data = NULL;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array) return NULL;
-  return (float *)data;
-}
+#include "kernels.h"
 
 /* batchNormForward(x, gamma, beta, eps, y, mean, variance, invStd): y = (x - mean) * invStd * gamma + beta,
    with the batch's mean and biased variance per channel (C = gamma.length), invStd = 1 / sqrt(variance + eps). */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <node_api.h>
 #include <pthread.h>
-#include "batchnorm.h"
+#include "kernels.h"
 
 typedef void (*sgemm_fn)(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc);
@@ -25,11 +25,6 @@ static get_threads_fn get_threads_ptr = NULL;
 static char library_name[256] = "";
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
-
-static napi_value throw_error(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
 
 /* Finds a BLAS with cblas_sgemm: only fast ones (the reference BLAS is slower than the wasm kernels). */
 static int load_blas(void) {
@@ -54,22 +49,13 @@ static int load_blas(void) {
   return 0;
 }
 
-static float *float_array(napi_env env, napi_value v, size_t *length) {
-  napi_typedarray_type type;
-  void *data = NULL;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array) return NULL;
-  return (float *)data;
-}
-
 /* sgemm(transA, transB, M, N, K, A, B, C, bias | null, relu): C[M x N] = op(A) op(B) (+ bias) (ReLU). */
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value args[10];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc != 10) return throw_error(env, "sgemm: expected 10 arguments");
-  if (!cblas_sgemm_ptr) return throw_error(env, "sgemm: no BLAS loaded");
+  if (argc != 10) return fail(env, "sgemm: expected 10 arguments");
+  if (!cblas_sgemm_ptr) return fail(env, "sgemm: no BLAS loaded");
   bool ta, tb, relu;
   int32_t M, N, K;
   napi_get_value_bool(env, args[0], &ta);
@@ -78,14 +64,14 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, args[3], &N);
   napi_get_value_int32(env, args[4], &K);
   size_t la, lb, lc, lbias = 0;
-  float *A = float_array(env, args[5], &la), *B = float_array(env, args[6], &lb), *C = float_array(env, args[7], &lc);
+  float *A = floats(env, args[5], &la), *B = floats(env, args[6], &lb), *C = floats(env, args[7], &lc);
   napi_valuetype bias_type;
   napi_typeof(env, args[8], &bias_type);
-  float *bias = bias_type == napi_null ? NULL : float_array(env, args[8], &lbias);
+  float *bias = bias_type == napi_null ? NULL : floats(env, args[8], &lbias);
   napi_get_value_bool(env, args[9], &relu);
-  if (!A || !B || !C || (bias_type != napi_null && !bias)) return throw_error(env, "sgemm: A, B, C (and bias) must be Float32Arrays");
+  if (!A || !B || !C || (bias_type != napi_null && !bias)) return fail(env, "sgemm: A, B, C (and bias) must be Float32Arrays");
   if (M <= 0 || N <= 0 || K <= 0 || la < (size_t)M * K || lb < (size_t)K * N || lc < (size_t)M * N || (bias && lbias < (size_t)N)) {
-    return throw_error(env, "sgemm: array lengths do not match M, N, K");
+    return fail(env, "sgemm: array lengths do not match M, N, K");
   }
   cblas_sgemm_ptr(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N);
   if (bias || relu) {
@@ -228,25 +214,25 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc != 5) return throw_error(env, "conv2d: expected 5 arguments");
-  if (!cblas_sgemm_ptr) return throw_error(env, "conv2d: no BLAS loaded");
+  if (argc != 5) return fail(env, "conv2d: expected 5 arguments");
+  if (!cblas_sgemm_ptr) return fail(env, "conv2d: no BLAS loaded");
   int32_t mode;
   napi_get_value_int32(env, args[0], &mode);
   size_t la, lb, lo, ld;
-  float *a = float_array(env, args[1], &la), *bm = float_array(env, args[2], &lb), *out = float_array(env, args[3], &lo);
+  float *a = floats(env, args[1], &la), *bm = floats(env, args[2], &lb), *out = floats(env, args[3], &lo);
   napi_typedarray_type type;
   void *raw = NULL;
   napi_value buffer;
   size_t offset;
   if (napi_get_typedarray_info(env, args[4], &type, &ld, &raw, &buffer, &offset) != napi_ok || type != napi_int32_array || ld != 10) {
-    return throw_error(env, "conv2d: dims must be an Int32Array of 10");
+    return fail(env, "conv2d: dims must be an Int32Array of 10");
   }
-  if (!a || !bm || !out) return throw_error(env, "conv2d: the tensors must be Float32Arrays");
+  if (!a || !bm || !out) return fail(env, "conv2d: the tensors must be Float32Arrays");
   const int32_t *v = (const int32_t *)raw;
   conv_dims d = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9] };
   const size_t xs = (size_t)d.B * d.H * d.W * d.C, ws = (size_t)d.K * d.K * d.C * d.O, ys = (size_t)d.B * d.OH * d.OW * d.O;
   const size_t need_a = mode == 2 ? ys : xs, need_b = mode == 1 ? ys : ws, need_o = mode == 0 ? ys : mode == 1 ? ws : xs;
-  if (mode < 0 || mode > 2 || la < need_a || lb < need_b || lo < need_o) return throw_error(env, "conv2d: array lengths do not match the dims");
+  if (mode < 0 || mode > 2 || la < need_a || lb < need_b || lo < need_o) return fail(env, "conv2d: array lengths do not match the dims");
   const int blas_threads = get_threads_ptr ? get_threads_ptr() : 1;
   int threads = blas_threads;
   if (threads > MAX_WORKERS) threads = MAX_WORKERS;
@@ -286,7 +272,7 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
     }
   }
   for (int t = 0; t < threads; t++) {
-    if (jobs[t].failed) return throw_error(env, "conv2d: out of memory for im2col");
+    if (jobs[t].failed) return fail(env, "conv2d: out of memory for im2col");
   }
   return NULL;
 }
@@ -313,7 +299,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!load_blas()) {
-    napi_throw_error(env, NULL, "no BLAS with cblas_sgemm found (install OpenBLAS: apt-get install libopenblas0)");
+    napi_fail(env, NULL, "no BLAS with cblas_sgemm found (install OpenBLAS: apt-get install libopenblas0)");
     return NULL;
   }
   napi_property_descriptor props[] = {

@@ -5,7 +5,8 @@
  * where npm runs the package's install script, and by `avalanche-ts kernel install` or
  * `avalanche-ts build-native`) on Float32Arrays that view the
  * wasm heap, so no tensor is copied. Cases the addon does not cover (batched products, other
- * activations, PReLU) go to wasm's own kernels. On by default where the addon loads (the backend
+ * activations, PReLU) go to wasm's own kernels. The same addon runs convolutions and batch norm's
+ * training pass and gradient. On by default where the addon loads (the backend
  * line says which path runs); the numbers then differ from XNNPACK's in the last bits (another
  * summation order), and `AVALANCHE_TS_BLAS=0` or `initBackend({ blas: false })` gives XNNPACK's.
  */
@@ -233,3 +234,4 @@ export function nativeBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor,
 export function nativeBatchNormGrad(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, invStd: tf.Tensor, gamma: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD_KERNEL, { dy, x, mean, invStd, gamma }, {}) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
+

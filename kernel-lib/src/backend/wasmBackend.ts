@@ -8,6 +8,7 @@
  */
 import * as path from 'path';
 import { requirePatched } from '../utils/runtimePatch';
+import { replaceWasmMaxPoolGrad } from './wasmMaxPoolGrad';
 
 /** The wasm backend package, pinned (the patch is made for its 4.22.0). */
 export const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
@@ -38,5 +39,6 @@ export function loadWasmBackend(): { module: WasmBackendModule; threadsUnavailab
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   loaded = { module: require(WASM_PACKAGE) as WasmBackendModule, threadsUnavailable };
+  replaceWasmMaxPoolGrad();
   return loaded;
 }

@@ -72,7 +72,10 @@ export class SimpleCNN extends Module {
       h = relu(c3.apply(relu(c2.apply(h))));
       h = this.dropout.apply(tf.maxPool(h, 2, 2, 'valid'), this.training) as tf.Tensor4D;
       h = relu(c4.apply(h));
-      return this.dropout.apply(tf.max(h, [1, 2]), this.training);
+      // The global max pool as a pool over the whole map: as PyTorch's AdaptiveMaxPool2d(1), its gradient
+      // goes to one position per channel (tf.max's goes to every tied one), through the pooling kernel.
+      const [b, ht, wd, ch] = h.shape;
+      return this.dropout.apply(tf.reshape(tf.maxPool(h, [ht, wd], 1, 'valid'), [b, ch]), this.training);
     });
   }
 
