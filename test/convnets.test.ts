@@ -362,6 +362,13 @@ test('weights move both ways through a file: a PyTorch .pt converted to safetens
   model.dispose();
 });
 
+/** Runs a script in a Node process of its own (its own backend and kernels) and parses the JSON of its last line. */
+function runScript(script: string, env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env, AVALANCHE_TS_QUIET: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
 test('the native convolution on two BLAS threads (samples split over workers) gives what it gives on one, and tfjs\'s convolution', { timeout: 120_000 }, () => {
   const script = `
     const lib = require('avalanche-ts');
@@ -387,11 +394,7 @@ test('the native convolution on two BLAS threads (samples split over workers) gi
       }
       console.log(JSON.stringify(out));
     })();`;
-  const run = (threads: string) => {
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS_THREADS: threads, AVALANCHE_TS_QUIET: '1' } });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!);
-  };
+  const run = (threads: string) => runScript(script, { AVALANCHE_TS_BLAS_THREADS: threads });
   const one = run('1');
   if (one.skipped) return void console.log(`skipped: the native BLAS path does not run here (${one.skipped})`);
   const two = run('2');
@@ -437,11 +440,7 @@ test('batch norm on the native path (native/batchnorm.c) gives what the wasm ker
       }
       console.log(JSON.stringify(out));
     })();`;
-  const run = (blas: string) => {
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_BLAS: blas, AVALANCHE_TS_QUIET: '1' } });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!);
-  };
+  const run = (blas: string) => runScript(script, { AVALANCHE_TS_BLAS: blas });
   const nat = run('1');
   if (!nat.native) return void console.log(`skipped: the native BLAS path does not run here (${nat.details})`);
   const wasm = run('0');
@@ -485,9 +484,7 @@ test('max pooling\'s gradient on wasm equals tfjs\'s cpu kernel (wasm\'s own los
       await tf.setBackend('cpu');
       console.log(JSON.stringify({ details: info.details, wasm, cpu: { ...grads(), cnn: cnn() } }));
     })();`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AVALANCHE_TS_QUIET: '1' } });
-  assert.equal(r.status, 0, r.stderr);
-  const { wasm, cpu } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const { wasm, cpu } = runScript(script, {});
   for (const name of ['2x2 valid', '3x3 stride 2 same', '3x3 stride 1 same', 'whole map', 'cnn']) {
     assert.equal(wasm[name].length, cpu[name].length);
     // Overlapping windows add their gradients in another order, and SimpleCNN's convolutions differ in the last bits.
